@@ -1,0 +1,176 @@
+//! hello-server: `listings/hello_server.py` (教程「TCP编程」) line for line in Rust.
+//!
+//! A TCP server that prints each request it receives, as Python's
+//! `print(data)` shows bytes, and answers every connection with
+//! `HTTP/1.1 200 OK\r\n\r\nhello world`. Run it, then open
+//! <http://127.0.0.1:8080> in a browser, or run its partner in a second terminal:
+//!
+//! ```text
+//! cargo run -p hello-server          # terminal 1: the server
+//! cargo run -p tcp-client            # terminal 2: type a line, see the reply
+//! curl http://127.0.0.1:8080/        # or any HTTP client
+//! ```
+//!
+//! or watch both at once with `cargo xtask demo hello`.
+//!
+//! Default address `127.0.0.1:8080`; the first argument overrides it
+//! (`hello-server 127.0.0.1:0` takes any free port). Its first stderr line,
+//! `listening on <addr>`, says where it listens. Where it differs from the
+//! listing (idle and resetting clients, large requests) and why: this
+//! crate's README, "Differences from the tutorial".
+
+// py: import  socket					#导入socket模块
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
+use py_builtins::repr::bytes_repr;
+
+// py: host='127.0.0.1'				#主机IP
+// py: port=8080						#端口号
+const PROGRAM: Program = Program {
+    name: "hello-server",
+    summary: "hello-server: 教程 hello_server.py 的 Rust 版，对每个连接回复 hello world \
+              (the tutorial's hello_server.py in Rust)",
+    addr_role: "要监听的地址 / address to listen on",
+    default_addr: DefaultAddr::Fixed("127.0.0.1:8080"),
+};
+
+/// The reply, byte for byte as the listing sends it.
+const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
+/// How long a client may stay silent before it is closed without a reply
+/// (the listing waits forever, and every other client with it).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long, and how much, to read what is left of a request that did not
+/// fit into the first read, so that closing does not reset the connection.
+const DRAIN_TIME: Duration = Duration::from_millis(200);
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+fn main() -> ExitCode {
+    cli::main(&PROGRAM, run)
+}
+
+fn run(host_port: HostPort) -> Result<(), Failure> {
+    // py: web=socket.socket()				#创建socket对象
+    // std creates the socket inside `TcpListener::bind`, below.
+    // py: web.bind((host,port))			#绑定端口
+    // py: web.listen(5)					#设置最多连接数
+    // std binds and listens in one call, with its own backlog in place of 5.
+    let addrs = host_port.resolve()?;
+    let web = TcpListener::bind(&addrs[..])
+        .map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
+    // The readiness line (stderr), for tests and `cargo xtask demo`.
+    let local_addr = web
+        .local_addr()
+        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
+    cli::announce_listening(local_addr);
+    // py: print('服务器等待客户端连接...')
+    cli::print_line("服务器等待客户端连接...")?;
+    // py: while True:
+    loop {
+        // py:     conn,addr=web.accept()		#建立客户端连接
+        let (conn, addr) = match web.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors, say: report, pause briefly so
+                // the loop does not spin, and keep serving.
+                cli::warn(PROGRAM.name, format!("接受连接失败: {error}"));
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        // py:     data=conn.recv(1024)		#获取客户端请求数据
+        let mut buffer = [0u8; 1024];
+        let data = match receive(&conn, &mut buffer) {
+            Ok(length) => &buffer[..length],
+            Err(error) => {
+                report(addr, "读取请求", &error);
+                continue;
+            }
+        };
+        // py:     print(data)					#打印接受到的数据
+        cli::print_line(&bytes_repr(data))?;
+        // py:     conn.sendall(b'HTTP/1.1 200 OK\r\n\r\nhello world')		#向客户端发送数据
+        if let Err(error) = (&conn).write_all(REPLY) {
+            report(addr, "发送回复", &error);
+            continue;
+        }
+        // py:     conn.close()				#关闭连接
+        // Closing with unread input would reset the connection: finish
+        // reading a request that may be longer than what was read.
+        if may_have_unread_input(data, buffer.len()) {
+            drain_then_close(&conn);
+        }
+        drop(conn);
+    }
+    // py: web.close()
+    // The loop above never ends, as in the listing: `web` closes when the
+    // process exits.
+}
+
+/// The first read of at most `buffer.len()` bytes, waiting at most
+/// `IDLE_TIMEOUT` for it.
+fn receive(conn: &TcpStream, buffer: &mut [u8]) -> io::Result<usize> {
+    conn.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    let mut reader = conn;
+    reader.read(buffer)
+}
+
+/// A request was read whole if the client ended its stream, or the read
+/// ended with the blank line that ends HTTP headers and did not fill the
+/// buffer.
+fn may_have_unread_input(data: &[u8], capacity: usize) -> bool {
+    let complete = data.is_empty()
+        || (data.len() < capacity && (data.ends_with(b"\r\n\r\n") || data.ends_with(b"\n\n")));
+    !complete
+}
+
+/// Ends our side, then reads and discards what the client still sends, for
+/// at most `DRAIN_TIME` and `DRAIN_LIMIT` bytes, so the close is clean.
+fn drain_then_close(conn: &TcpStream) {
+    let _ = conn.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + DRAIN_TIME;
+    let mut discarded = 0;
+    let mut scratch = [0u8; 4096];
+    while discarded < DRAIN_LIMIT {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || conn.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        let mut reader = conn;
+        match reader.read(&mut scratch) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => discarded += read,
+        }
+    }
+}
+
+/// Reports on stderr what went wrong with one client; the server goes on.
+fn report(addr: SocketAddr, step: &str, error: &io::Error) {
+    let message = match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!(
+            "与 {addr} 的连接: {} 秒内没有收到请求，不回复，关闭连接",
+            IDLE_TIMEOUT.as_secs()
+        ),
+        _ => format!("与 {addr} 的连接: {step}失败: {error}"),
+    };
+    cli::warn(PROGRAM.name, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_have_unread_input;
+
+    #[test]
+    fn only_a_complete_short_request_closes_at_once() {
+        assert!(!may_have_unread_input(b"GET / HTTP/1.1\r\n\r\n", 1024));
+        assert!(!may_have_unread_input(b"", 1024));
+        assert!(!may_have_unread_input(b"hi\n\n", 1024));
+        assert!(may_have_unread_input(b"GET / HTTP/1.1\r\nHost: x", 1024));
+        assert!(may_have_unread_input(b"hello", 1024));
+        assert!(may_have_unread_input(&[b'\n'; 1024], 1024));
+    }
+}

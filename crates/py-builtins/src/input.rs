@@ -1,0 +1,78 @@
+//! Python's `input(prompt)`: the prompt on stdout without a newline, then
+//! one line from stdin.
+//!
+//! The line is read as bytes, so input that is not UTF-8 is not an error,
+//! and only one trailing `\n` is removed (a `\r` stays, as in Python).
+
+use std::io::{self, BufRead, Write};
+
+use crate::cli::Failure;
+
+/// Writes `prompt` to stdout, flushes it, and reads one line from stdin.
+/// `Ok(None)` means stdin ended before a line was typed.
+pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, Failure> {
+    let stdout = io::stdout();
+    let stdin = io::stdin();
+    input_from(prompt, &mut stdin.lock(), &mut stdout.lock()).map_err(|error| match error.kind() {
+        io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
+        _ => Failure::runtime(format!("无法读写终端 (stdin/stdout): {error}")),
+    })
+}
+
+/// `input()` over any reader and writer, for tests and for `input`.
+pub fn input_from(
+    prompt: &str,
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
+) -> io::Result<Option<Vec<u8>>> {
+    writer.write_all(prompt.as_bytes())?;
+    writer.flush()?;
+    let mut line = Vec::new();
+    if reader.read_until(b'\n', &mut line)? == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_from;
+
+    fn run(stdin: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
+        let mut reader = stdin;
+        let mut written = Vec::new();
+        let line = input_from("请输入:", &mut reader, &mut written).unwrap();
+        (line, written)
+    }
+
+    #[test]
+    fn prompt_has_no_newline_and_one_newline_is_stripped() {
+        let (line, written) = run(b"hello\n\nnext\n");
+        assert_eq!(line.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(written, "请输入:".as_bytes());
+    }
+
+    #[test]
+    fn carriage_return_and_raw_bytes_stay() {
+        assert_eq!(run(b"ab\r\n").0.as_deref(), Some(&b"ab\r"[..]));
+        assert_eq!(run(b"\xff\xfe\n").0.as_deref(), Some(&b"\xff\xfe"[..]));
+    }
+
+    #[test]
+    fn an_empty_line_is_not_the_end() {
+        assert_eq!(run(b"\n").0.as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn a_last_line_without_newline_is_still_a_line() {
+        assert_eq!(run(b"tail").0.as_deref(), Some(&b"tail"[..]));
+    }
+
+    #[test]
+    fn end_of_input_is_none() {
+        assert_eq!(run(b"").0, None);
+    }
+}

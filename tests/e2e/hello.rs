@@ -1,0 +1,210 @@
+//! hello-server: the HTTP reply, its stdout against the Python listing's,
+//! and every fault the listing does not survive.
+
+use std::io::Write;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::Command;
+
+use assert_cmd::Command as AssertCommand;
+use predicates::prelude::*;
+
+use crate::support::{bin, python, read_to_end_guarded, run, rust, Proc, HANG_GUARD, HELLO_REPLY};
+
+/// Sends `request` as one write and reads the reply to its end.
+fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.write_all(request).expect("send the request");
+    read_to_end_guarded(&mut stream).expect("a reply and a clean end of stream")
+}
+
+fn hello_server() -> (Proc, SocketAddr) {
+    Proc::server(rust("hello-server"))
+}
+
+#[test]
+fn a_get_from_a_plain_tcp_stream_gets_hello_world() {
+    let (server, addr) = hello_server();
+    let reply = exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+    server.wait_stdout("b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'\n");
+}
+
+#[test]
+fn a_get_from_python_urllib_gets_hello_world() {
+    let (server, addr) = hello_server();
+    let mut client = Command::new("python3");
+    client.args([
+        "-c",
+        "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read())",
+        &format!("http://{addr}/tutorial"),
+    ]);
+    let client = run(client, b"");
+    assert_eq!(
+        client.stdout_text(),
+        "b'hello world'\n",
+        "{}",
+        client.report()
+    );
+    server.wait_stdout("b'GET /tutorial HTTP/1.1\\r\\n");
+}
+
+/// Requests of every kind the repr must show: both quotes, a backslash,
+/// every byte value, UTF-8, nothing at all, and a long one.
+fn varied_requests(port: u16) -> Vec<Vec<u8>> {
+    vec![
+        format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").into_bytes(),
+        b"it's a \"quote\" and a \\ backslash\r\n\r\n".to_vec(),
+        b"it's only one kind\n\n".to_vec(),
+        (0u8..=255).collect(),
+        "中文请求\r\n\r\n".as_bytes().to_vec(),
+        Vec::new(),
+        vec![b'x'; 1000],
+    ]
+}
+
+#[test]
+fn stdout_is_the_python_listings_for_the_same_requests() {
+    let (rust_server, rust_addr) = hello_server();
+    let (python_server, python_addr) = Proc::server(python("hello_server.py"));
+    for (server, addr) in [(&rust_server, rust_addr), (&python_server, python_addr)] {
+        let requests = varied_requests(addr.port());
+        for request in &requests {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            stream.write_all(request).expect("send");
+            if request.is_empty() {
+                stream.shutdown(Shutdown::Write).expect("shutdown");
+            }
+            let reply = read_to_end_guarded(&mut stream).expect("reply");
+            assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+        }
+        // The banner, then one line per request.
+        server.wait_stdout_count("\n", requests.len() + 1);
+    }
+    let normalised = |server: &Proc, addr: SocketAddr| {
+        server
+            .stdout_text()
+            .replace(&addr.port().to_string(), "PORT")
+    };
+    assert_eq!(
+        normalised(&rust_server, rust_addr),
+        normalised(&python_server, python_addr),
+        "\nRust:\n{}\nPython:\n{}",
+        rust_server.report(),
+        python_server.report()
+    );
+}
+
+#[test]
+fn an_idle_client_is_closed_without_reply_and_the_next_is_served() {
+    let (server, addr) = hello_server();
+    let mut idle = TcpStream::connect(addr).expect("connect the idle client");
+    let reply = exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
+    assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+    let idle_got = read_to_end_guarded(&mut idle).expect("the idle client sees a clean close");
+    assert_eq!(idle_got, b"", "{}", server.report());
+    server.wait_stderr("秒内没有收到请求");
+    assert_eq!(
+        server.stdout_text(),
+        "服务器等待客户端连接...\nb'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n",
+        "{}",
+        server.report()
+    );
+}
+
+#[test]
+fn a_client_that_resets_is_reported_and_the_server_keeps_serving() {
+    let (server, addr) = hello_server();
+    let mut before = python("reset_client.py");
+    before.arg(addr.to_string());
+    run(before, b"").assert_exit_code(0);
+    let mut after = python("reset_client.py");
+    after.args([addr.to_string(), "GET /reset HTTP/1.1\r\n\r\n".to_string()]);
+    run(after, b"").assert_exit_code(0);
+    server.wait_stderr("Connection reset by peer");
+    for _ in 0..3 {
+        assert_eq!(
+            exchange(addr, b"GET / HTTP/1.1\r\n\r\n"),
+            HELLO_REPLY,
+            "{}",
+            server.report()
+        );
+    }
+    server.wait_stdout_count("b'GET / HTTP/1.1\\r\\n\\r\\n'\n", 3);
+}
+
+#[test]
+fn a_large_request_gets_the_reply_and_a_clean_end_not_a_reset() {
+    let (server, addr) = hello_server();
+    for size in [1024, 1500, 4000, 60_000] {
+        let head = format!("POST /upload HTTP/1.1\r\nContent-Length: {size}\r\n\r\n");
+        let mut request = head.into_bytes();
+        request.resize(request.len() + size, b'a');
+        let reply = exchange(addr, &request);
+        assert_eq!(reply, HELLO_REPLY, "size {size}\n{}", server.report());
+    }
+    // The request line without its blank line: may be incomplete too.
+    assert_eq!(exchange(addr, b"GET / HTTP/1.1\r\nHost"), HELLO_REPLY);
+    server.wait_stdout_count("b'POST /upload HTTP/1.1\\r\\nContent-Length: ", 4);
+}
+
+#[test]
+fn a_second_server_on_a_port_in_use_says_so_and_the_first_keeps_serving() {
+    let (server, addr) = hello_server();
+    let mut second = Proc::start({
+        let mut command = rust("hello-server");
+        command.arg(addr.to_string());
+        command
+    });
+    second.assert_exit_code(1);
+    let expected = format!("hello-server: 无法绑定 {addr}: Address already in use (os error 98)");
+    assert!(
+        second.stderr_text().contains(&expected),
+        "{}",
+        second.report()
+    );
+    assert_eq!(
+        exchange(addr, b"GET / HTTP/1.1\r\n\r\n"),
+        HELLO_REPLY,
+        "{}",
+        server.report()
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    for bad in [
+        &["abc"][..],
+        &["1.2.3.4:99999"],
+        &["[::1"],
+        &["--verbose"],
+        &["a:1", "b:2"],
+    ] {
+        AssertCommand::new(bin("hello-server"))
+            .args(bad)
+            .timeout(HANG_GUARD)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "用法 / usage: hello-server [ADDR]",
+            ));
+    }
+    AssertCommand::new(bin("hello-server"))
+        .arg("--help")
+        .timeout(HANG_GUARD)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("127.0.0.1:8080"));
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_a_runtime_error() {
+    AssertCommand::new(bin("hello-server"))
+        .arg("no-such-host.invalid:0")
+        .timeout(HANG_GUARD)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "无法解析地址 no-such-host.invalid:0",
+        ));
+}
