@@ -5,10 +5,12 @@
 //! - [`input::input`] gives Python's `input(prompt)`, reading bytes.
 //! - [`text::TextDecoder`] gives `.decode()` for text from the network, made safe
 //!   for a terminal (DESIGN §3).
+//! - [`float::parse_float`] and [`float::float_str`] give `float(data)` and `str(x)`.
 //! - [`hostname::gethostname`] gives `socket.gethostname()`.
 //! - [`cli`] holds the command line, errors and exit codes shared by all six.
 
 pub mod cli;
+pub mod float;
 pub mod hostname;
 pub mod input;
 pub mod repr;
