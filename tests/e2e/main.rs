@@ -7,3 +7,4 @@ mod support;
 mod differential;
 mod hello;
 mod tcp;
+mod udp;

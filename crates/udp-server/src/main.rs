@@ -1,0 +1,154 @@
+//! udp-server: `listings/udp_server.py` (教程「UDP编程」服务器) line for line
+//! in Rust.
+//!
+//! Waits for one datagram holding a temperature in degrees Celsius, replies
+//! `转换后的温度(单位:华氏温度):<Fahrenheit>` computed as Python computes
+//! `float(data)*1.8+32`, and exits. Run its partner in a second terminal:
+//!
+//! ```text
+//! cargo run -p udp-server            # terminal 1: waits for one temperature
+//! cargo run -p udp-client            # terminal 2: type 37, see 98.60000000000001
+//! ```
+//!
+//! or watch both at once with `cargo xtask demo udp`.
+//!
+//! Default address `127.0.0.1:8888`; the first argument overrides it
+//! (`udp-server 127.0.0.1:0` takes any free port). Its first stderr line,
+//! `listening on <addr>`, says where it listens. Where it differs from the
+//! listing (input it cannot convert, full-width digits) and why: this
+//! crate's README, "Differences from the tutorial".
+
+// py: import socket
+use std::borrow::Cow;
+use std::net::UdpSocket;
+use std::process::ExitCode;
+
+use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
+use py_builtins::float::{float_str, parse_float};
+use py_builtins::repr::bytes_repr;
+
+const PROGRAM: Program = Program {
+    name: "udp-server",
+    summary: "udp-server: 教程 udp_server.py 的 Rust 版，把收到的摄氏度换算成华氏度并回复 \
+              (the tutorial's udp_server.py in Rust)",
+    addr_role: "要监听的地址 / address to listen on",
+    default_addr: DefaultAddr::Fixed("127.0.0.1:8888"),
+};
+
+/// How much of unconvertible input the error reply shows.
+const SHOWN_LIMIT: usize = 64;
+
+fn main() -> ExitCode {
+    cli::main(&PROGRAM, run)
+}
+
+fn run(host_port: HostPort) -> Result<(), Failure> {
+    // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+    // std creates the socket inside `UdpSocket::bind`, below.
+    // py: s.bind(('127.0.0.1',8888))
+    let addrs = host_port.resolve()?;
+    let s = UdpSocket::bind(&addrs[..])
+        .map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
+    // The readiness line (stderr), for tests and `cargo xtask demo`.
+    let local_addr = s
+        .local_addr()
+        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
+    cli::announce_listening(local_addr);
+    // py: print('绑定UDP到8888端口')
+    // The listing's words name 8888 whatever the port; they stay as they
+    // are, and the readiness line above gives the real address.
+    cli::print_line("绑定UDP到8888端口")?;
+    // py: data,addr=s.recvfrom(1024)
+    let mut buffer = [0u8; 1024];
+    let (length, addr) = s
+        .recv_from(&mut buffer)
+        .map_err(|error| Failure::runtime(format!("在 {local_addr} 上接收失败: {error}")))?;
+    let data = &buffer[..length];
+    // py: data=float(data)*1.8+32
+    let Some(celsius) = parse_float(&full_width_to_ascii(data)) else {
+        // The listing dies here of a ValueError and its client waits
+        // forever: tell the client instead, then stop with an error.
+        let reply = format!("无法把输入转换为温度: {}", shown(data));
+        let sent = s.send_to(reply.as_bytes(), addr);
+        let mut message = format!("{addr} 发来的 {} 不是温度数字，已回复错误信息", shown(data));
+        if let Err(error) = sent {
+            message = format!(
+                "{addr} 发来的 {} 不是温度数字，回复也失败了: {error}",
+                shown(data)
+            );
+        }
+        return Err(Failure::runtime(message));
+    };
+    let data = celsius * 1.8 + 32.0;
+    // py: send_data='转换后的温度(单位:华氏温度):'+str(data)
+    let send_data = format!("转换后的温度(单位:华氏温度):{}", float_str(data));
+    // py: print('Recrived from %s:%s.'%addr)
+    cli::print_line(&format!("Recrived from {}:{}.", addr.ip(), addr.port()))?;
+    // py: s.sendto(send_data.encode(),addr)				#encode()将字符串类型转byte
+    s.send_to(send_data.as_bytes(), addr)
+        .map_err(|error| Failure::runtime(format!("向 {addr} 发送回复失败: {error}")))?;
+    // py: s.close()
+    drop(s);
+    Ok(())
+}
+
+/// Full-width digits, signs and point and the ideographic space, as Chinese
+/// input methods type them (`２５`, `－４０`, `３６．６`), in their ASCII
+/// forms; anything else as it is. An extension: the listing rejects them.
+fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Cow::Borrowed(data);
+    };
+    if text.is_ascii() {
+        return Cow::Borrowed(data);
+    }
+    let ascii: String = text
+        .chars()
+        .map(|ch| match ch {
+            '０'..='９' => char::from_u32(u32::from(ch) - 0xFF10 + u32::from(b'0')).unwrap_or(ch),
+            '＋' => '+',
+            '－' => '-',
+            '．' => '.',
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect();
+    Cow::Owned(ascii.into_bytes())
+}
+
+/// What was received, as Python's bytes repr of at most `SHOWN_LIMIT`
+/// bytes, with `…` after it when cut.
+fn shown(data: &[u8]) -> String {
+    if data.len() > SHOWN_LIMIT {
+        format!("{}…", bytes_repr(&data[..SHOWN_LIMIT]))
+    } else {
+        bytes_repr(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{full_width_to_ascii, shown};
+
+    #[test]
+    fn full_width_input_becomes_ascii() {
+        let cases = [
+            ("２５", "25"),
+            ("－４０", "-40"),
+            ("＋３６．６", "+36.6"),
+            ("\u{3000}１９\u{3000}", " 19 "),
+            ("2５x", "25x"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(&*full_width_to_ascii(input.as_bytes()), expected.as_bytes());
+        }
+        assert_eq!(&*full_width_to_ascii(b"\xff\xfe"), b"\xff\xfe");
+    }
+
+    #[test]
+    fn long_input_is_cut_in_the_error_reply() {
+        assert_eq!(shown(b"abc"), "b'abc'");
+        let long = [b'x'; 65];
+        assert_eq!(shown(&long), format!("b'{}'…", "x".repeat(64)));
+    }
+}
