@@ -4,6 +4,7 @@
 
 mod support;
 
+mod chat;
 mod differential;
 mod hello;
 mod tcp;

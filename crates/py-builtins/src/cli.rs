@@ -39,6 +39,8 @@ pub enum Failure {
     Runtime(String),
     /// Whoever read our stdout has gone: end quietly (exit 0).
     StdoutClosed,
+    /// The conversation is over and stderr already says why (exit 0).
+    Ended,
 }
 
 impl Failure {
@@ -186,7 +188,7 @@ pub fn main(program: &Program, run: impl FnOnce(HostPort) -> Result<(), Failure>
         Ok(Request::Run(None)) => default_addr(program).and_then(run),
     };
     match outcome {
-        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::StdoutClosed | Failure::Ended) => ExitCode::SUCCESS,
         Err(Failure::Runtime(message)) => {
             warn(program.name, message);
             ExitCode::FAILURE

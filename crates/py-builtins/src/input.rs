@@ -6,17 +6,23 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::cli::Failure;
+use crate::cli::{stdout_failure, Failure};
 
 /// Writes `prompt` to stdout, flushes it, and reads one line from stdin.
 /// `Ok(None)` means stdin ended before a line was typed.
+///
+/// stdout is locked only while the prompt is written: another thread (the
+/// chat's `read`) must be able to print while this one waits for a line.
 pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, Failure> {
-    let stdout = io::stdout();
-    let stdin = io::stdin();
-    input_from(prompt, &mut stdin.lock(), &mut stdout.lock()).map_err(|error| match error.kind() {
-        io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
-        _ => Failure::runtime(format!("无法读写终端 (stdin/stdout): {error}")),
-    })
+    {
+        let mut stdout = io::stdout().lock();
+        stdout
+            .write_all(prompt.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(stdout_failure)?;
+    }
+    input_from("", &mut io::stdin().lock(), &mut io::sink())
+        .map_err(|error| Failure::runtime(format!("无法读取标准输入: {error}")))
 }
 
 /// `input()` over any reader and writer, for tests and for `input`.

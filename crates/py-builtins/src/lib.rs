@@ -7,8 +7,10 @@
 //!   for a terminal (DESIGN §3).
 //! - [`float::parse_float`] and [`float::float_str`] give `float(data)` and `str(x)`.
 //! - [`hostname::gethostname`] gives `socket.gethostname()`.
+//! - [`chat`] holds what the two chat listings' threads share.
 //! - [`cli`] holds the command line, errors and exit codes shared by all six.
 
+pub mod chat;
 pub mod cli;
 pub mod float;
 pub mod hostname;
