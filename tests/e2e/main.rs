@@ -9,3 +9,4 @@ mod differential;
 mod hello;
 mod tcp;
 mod udp;
+mod xtask;

@@ -56,21 +56,9 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的地址: {error}")))?;
     // py: print('已连接')
     cli::print_line("已连接")?;
-    let chat = Arc::new(Chat::new(PROGRAM.name, s, peer));
-    // py: if __name__ == '__main__':
-    // py:     read = read()
-    // py:     write = write()
-    // py:     write.start()
-    // py:     read.start()
-    let threads = Threads::new();
-    let for_write = Arc::clone(&chat);
-    threads.start("write", move || write(&for_write))?;
-    threads.start("read", move || read(&chat))?;
-    // py:     read.join()
-    // py:     write.join()
-    // The chat is over when either thread ends it; the other may be blocked
-    // reading stdin, which cannot be interrupted, so it is not waited for.
-    threads.first_done()
+    // The rest is the listing's `if __name__ == '__main__':` block, below
+    // the two thread classes as in the listing.
+    start_threads(Chat::new(PROGRAM.name, s, peer))
 }
 
 // py: class read(threading.Thread):
@@ -112,4 +100,22 @@ fn write(s: &Chat) -> Result<(), Failure> {
     // py:         s.close()
     s.close();
     Ok(())
+}
+
+// py: if __name__ == '__main__':
+// py:     read = read()
+// py:     write = write()
+// py:     write.start()
+// py:     read.start()
+fn start_threads(chat: Chat) -> Result<(), Failure> {
+    let chat = Arc::new(chat);
+    let threads = Threads::new();
+    let for_write = Arc::clone(&chat);
+    threads.start("write", move || write(&for_write))?;
+    threads.start("read", move || read(&chat))?;
+    // py:     read.join()
+    // py:     write.join()
+    // The chat is over when either thread ends it; the other may be blocked
+    // reading stdin, which cannot be interrupted, so it is not waited for.
+    threads.first_done()
 }

@@ -68,24 +68,9 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     drop(s);
     // py: print('连接已经建立')
     cli::print_line("连接已经建立")?;
-    let chat = Arc::new(Chat::new(PROGRAM.name, sock, addr));
-    // py: if __name__ == '__main__':
-    // py:     read =read()
-    // py:     write = write()
-    // py:     read.start()
-    // py:     write.start()
-    let threads = Threads::new();
-    let for_read = Arc::clone(&chat);
-    threads.start("read", move || read(&for_read))?;
-    threads.start("write", move || write(&chat))?;
-    // py:     resave.join()
-    // `resave` is a name the listing never defined (a NameError): there is
-    // nothing to wait for here.
-    // py:     read.join()
-    // py:     write.join()
-    // The chat is over when either thread ends it; the other may be blocked
-    // reading stdin, which cannot be interrupted, so it is not waited for.
-    threads.first_done()
+    // The rest is the listing's `if __name__ == '__main__':` block, below
+    // the two thread classes as in the listing.
+    start_threads(Chat::new(PROGRAM.name, sock, addr))
 }
 
 // py: class read(threading.Thread):
@@ -130,4 +115,25 @@ fn write(sock: &Chat) -> Result<(), Failure> {
     // py:         sock.close()
     sock.close();
     Ok(())
+}
+
+// py: if __name__ == '__main__':
+// py:     read =read()
+// py:     write = write()
+// py:     read.start()
+// py:     write.start()
+fn start_threads(chat: Chat) -> Result<(), Failure> {
+    let chat = Arc::new(chat);
+    let threads = Threads::new();
+    let for_read = Arc::clone(&chat);
+    threads.start("read", move || read(&for_read))?;
+    threads.start("write", move || write(&chat))?;
+    // py:     resave.join()
+    // `resave` is a name the listing never defined (a NameError): there is
+    // nothing to wait for here.
+    // py:     read.join()
+    // py:     write.join()
+    // The chat is over when either thread ends it; the other may be blocked
+    // reading stdin, which cannot be interrupted, so it is not waited for.
+    threads.first_done()
 }

@@ -1,0 +1,733 @@
+//! `cargo xtask demo <hello|tcp|chat|udp|all>`: builds the programs, runs a
+//! pairing with a scripted session like the tutorial's own use, and prints
+//! one transcript, every line labelled by the program that printed it.
+//!
+//! Pacing waits for each expected output (with a timeout), never for a
+//! fixed time. Every child is killed and reaped when the demo ends, however
+//! it ends; the children stay in the terminal's process group, so Ctrl-C
+//! reaches them too.
+
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::{out, workspace_root, TaskError};
+
+pub const HELP: &str = "\
+cargo xtask demo <hello|tcp|chat|udp|all> [--live] [--no-build]
+
+Runs one pairing of the tutorial end to end, each server on a free port,
+and prints one transcript: every line labelled by the program that printed
+it, what the script types shown after ›, stderr lines marked with !.
+
+  hello   hello-server answering an HTTP GET          (tutorial: TCP编程)
+  tcp     tcp-client sending a line to hello-server   (tutorial: 创建TCP客户端)
+  chat    chat-server and chat-client, both ways, ended by 0
+                                                      (tutorial: 执行TCP服务器和客户端)
+  udp     udp-server and udp-client: three temperatures, then one bad input
+                                                      (tutorial: UDP编程)
+  all     the four, in the tutorial's order
+
+  --live      (chat only) you are chat-client in this terminal; the server is
+              scripted and answers each message. 0 or Ctrl-D ends.
+  --no-build  use the programs already built beside this xtask binary
+
+Colour when stdout is a terminal, unless NO_COLOR is set.
+Exit status 0 when every program behaved and exited as expected.
+";
+
+/// How long the script waits for any one expected thing.
+const EXPECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const PAIRINGS: [&str; 4] = ["hello", "tcp", "chat", "udp"];
+
+pub fn run(args: &[String]) -> Result<(), TaskError> {
+    let mut pairing = None;
+    let mut live = false;
+    let mut build = true;
+    for arg in args {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                out(HELP);
+                return Ok(());
+            }
+            "--live" => live = true,
+            "--no-build" => build = false,
+            name if PAIRINGS.contains(&name) || name == "all" => {
+                if pairing.replace(name.to_string()).is_some() {
+                    return Err(TaskError::usage("demo takes one pairing"));
+                }
+            }
+            other => {
+                return Err(TaskError::usage(format!(
+                    "unknown pairing or option {other:?} (hello, tcp, chat, udp, all; --live, --no-build)"
+                )))
+            }
+        }
+    }
+    let pairing = pairing
+        .ok_or_else(|| TaskError::usage("demo needs a pairing: hello, tcp, chat, udp or all"))?;
+    if live && pairing != "chat" {
+        return Err(TaskError::usage("--live goes with the chat pairing only"));
+    }
+    if build {
+        build_programs()?;
+    }
+    let style = Style::detect();
+    match pairing.as_str() {
+        "chat" if live => chat_live(style),
+        "all" => {
+            let started = Instant::now();
+            for name in PAIRINGS {
+                run_pairing(name, style)?;
+                out("\n");
+            }
+            out(&style.header(&format!(
+                "== all four pairings behaved, in {:.1} s ==",
+                started.elapsed().as_secs_f64()
+            )));
+            Ok(())
+        }
+        name => run_pairing(name, style),
+    }
+}
+
+fn run_pairing(name: &str, style: Style) -> Result<(), TaskError> {
+    match name {
+        "hello" => hello(style),
+        "tcp" => tcp(style),
+        "chat" => chat(style),
+        _ => udp(style),
+    }
+}
+
+/// `cargo build` of the six programs (debug: quick to build).
+fn build_programs() -> Result<(), TaskError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(["build", "--quiet", "--bins"]);
+    for (program, _) in crate::compare::PROGRAMS {
+        command.args(["--package", program]);
+    }
+    let status = command
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|error| TaskError::failed(format!("cannot run cargo build: {error}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(TaskError::failed(format!("cargo build failed ({status})")))
+    }
+}
+
+/// The built programs sit beside this xtask binary.
+fn program_path(name: &str) -> Result<PathBuf, TaskError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(TaskError::failed(format!(
+            "{} is not built (run without --no-build)",
+            path.display()
+        )))
+    }
+}
+
+/// Colours for a terminal, none otherwise.
+#[derive(Clone, Copy)]
+struct Style {
+    colour: bool,
+}
+
+impl Style {
+    fn detect() -> Style {
+        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            colour: io::stdout().is_terminal() && !no_colour,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn header(&self, text: &str) -> String {
+        format!("{}\n", self.paint("1", text))
+    }
+
+    fn label(&self, name: &str, colour: &str) -> String {
+        self.paint(colour, &format!("[{name}]"))
+    }
+}
+
+/// What the reader threads report.
+enum Event {
+    Stdout(usize, Vec<u8>),
+    Stderr(usize, String),
+    /// A stream reached its end (the program closed it or exited).
+    Closed(usize),
+}
+
+/// One running program of the demo.
+struct Program {
+    name: &'static str,
+    colour: &'static str,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Everything it printed on stdout so far, for the expectations.
+    stdout: Vec<u8>,
+    stderr: Vec<String>,
+    /// Stdout not yet shown in the transcript.
+    unshown: Vec<u8>,
+    /// The prompts it prints without a newline.
+    prompts: &'static [&'static str],
+    /// A prompt shown, waiting for the line the script will type.
+    waiting_prompt: Option<&'static str>,
+    /// Where in `stdout` the next expectation starts looking.
+    cursor: usize,
+    /// A server's stdout waits until its readiness line has been shown, so
+    /// the transcript keeps the order in which the server wrote them.
+    awaiting_readiness: bool,
+    /// Other stderr lines wait until the program has ended and its stdout
+    /// is shown: two pipes cannot tell which came first, and such notes
+    /// (the peer closed, an error) come last.
+    held_notes: Vec<String>,
+    /// Streams (stdout, stderr) not yet at their end.
+    open_streams: usize,
+    status: Option<ExitStatus>,
+}
+
+/// One pairing's programs and its transcript. Dropping it kills and reaps
+/// whatever still runs.
+struct Session {
+    style: Style,
+    programs: Vec<Program>,
+    events: Receiver<Event>,
+    sender: Sender<Event>,
+}
+
+impl Session {
+    fn new(style: Style, title: &str) -> Session {
+        out(&style.header(title));
+        let (sender, events) = mpsc::channel();
+        Session {
+            style,
+            programs: Vec::new(),
+            events,
+            sender,
+        }
+    }
+
+    /// Starts a program with `args`; returns its index.
+    fn start(
+        &mut self,
+        name: &'static str,
+        colour: &'static str,
+        args: &[String],
+        prompts: &'static [&'static str],
+    ) -> Result<usize, TaskError> {
+        let mut child = Command::new(program_path(name)?)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| TaskError::failed(format!("cannot start {name}: {error}")))?;
+        let index = self.programs.len();
+        if let Some(mut stdout) = child.stdout.take() {
+            let sender = self.sender.clone();
+            thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(read @ 1..) = stdout.read(&mut chunk) {
+                    if sender
+                        .send(Event::Stdout(index, chunk[..read].to_vec()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                let _ = sender.send(Event::Closed(index));
+            });
+        }
+        if let Some(stderr) = child.stderr.take() {
+            let sender = self.sender.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stderr).split(b'\n').map_while(Result::ok) {
+                    let line = String::from_utf8_lossy(&line).into_owned();
+                    if sender.send(Event::Stderr(index, line)).is_err() {
+                        return;
+                    }
+                }
+                let _ = sender.send(Event::Closed(index));
+            });
+        }
+        let stdin = child.stdin.take();
+        self.programs.push(Program {
+            name,
+            colour,
+            child,
+            stdin,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            unshown: Vec::new(),
+            prompts,
+            waiting_prompt: None,
+            cursor: 0,
+            awaiting_readiness: name.ends_with("-server"),
+            held_notes: Vec::new(),
+            open_streams: 2,
+            status: None,
+        });
+        Ok(index)
+    }
+
+    /// Shows a line of the transcript.
+    fn show(&self, index: usize, text: &str) {
+        let program = &self.programs[index];
+        out(&format!(
+            "{} {text}\n",
+            self.style.label(program.name, program.colour)
+        ));
+    }
+
+    fn show_note(&self, index: usize, text: &str) {
+        let program = &self.programs[index];
+        let text = text
+            .strip_prefix(program.name)
+            .and_then(|t| t.strip_prefix(": "))
+            .unwrap_or(text);
+        let note = self.style.paint("2;33", &format!("! {text}"));
+        out(&format!(
+            "{} {note}\n",
+            self.style.label(program.name, program.colour)
+        ));
+    }
+
+    /// Takes in one event: records it and shows what is complete.
+    fn absorb(&mut self, event: Event) {
+        match event {
+            Event::Stdout(index, bytes) => {
+                let program = &mut self.programs[index];
+                program.stdout.extend_from_slice(&bytes);
+                program.unshown.extend_from_slice(&bytes);
+                self.show_complete_lines(index);
+            }
+            Event::Stderr(index, line) => {
+                let program = &mut self.programs[index];
+                if program.awaiting_readiness && line.starts_with("listening on ") {
+                    program.awaiting_readiness = false;
+                    self.show_note(index, &line);
+                    self.show_complete_lines(index);
+                } else {
+                    program.held_notes.push(line.clone());
+                }
+                self.programs[index].stderr.push(line);
+            }
+            Event::Closed(index) => {
+                let program = &mut self.programs[index];
+                program.open_streams = program.open_streams.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Shows the complete lines of a program's stdout; a prompt is held
+    /// back until the script types its answer.
+    fn show_complete_lines(&mut self, index: usize) {
+        loop {
+            let program = &mut self.programs[index];
+            if program.awaiting_readiness && program.status.is_none() {
+                return;
+            }
+            if let Some(prompt) = program
+                .prompts
+                .iter()
+                .find(|p| program.unshown.starts_with(p.as_bytes()))
+            {
+                program.unshown.drain(..prompt.len());
+                program.waiting_prompt = Some(prompt);
+                continue;
+            }
+            let Some(end) = program.unshown.iter().position(|&b| b == b'\n') else {
+                return;
+            };
+            let line: Vec<u8> = program.unshown.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line[..end]);
+            let text = text.trim_end_matches('\r').to_string();
+            self.show(index, &text);
+        }
+    }
+
+    /// Shows what is left of a program's stdout once it has ended.
+    fn show_rest(&mut self, index: usize) {
+        let program = &mut self.programs[index];
+        let rest = std::mem::take(&mut program.unshown);
+        if !rest.is_empty() {
+            let text = String::from_utf8_lossy(&rest).into_owned();
+            self.show(index, &text);
+        }
+    }
+
+    /// Processes events until `done` holds, or fails after the timeout
+    /// with `expected` in the message.
+    fn wait_until(
+        &mut self,
+        index: usize,
+        expected: &str,
+        done: impl Fn(&Program) -> bool,
+    ) -> Result<(), TaskError> {
+        let deadline = Instant::now() + EXPECT_TIMEOUT;
+        loop {
+            if done(&self.programs[index]) {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.unexpected(index, expected));
+            }
+            match self
+                .events
+                .recv_timeout(left.min(Duration::from_millis(20)))
+            {
+                Ok(event) => self.absorb(event),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(self.unexpected(index, expected)),
+            }
+            self.reap();
+        }
+    }
+
+    /// Notes which programs have exited.
+    fn reap(&mut self) {
+        for program in &mut self.programs {
+            if program.status.is_none() {
+                if let Ok(Some(status)) = program.child.try_wait() {
+                    program.status = Some(status);
+                }
+            }
+        }
+    }
+
+    fn unexpected(&self, index: usize, expected: &str) -> TaskError {
+        let program = &self.programs[index];
+        let status = match program.status {
+            Some(status) => format!("it exited ({status})"),
+            None => "it is still running".to_string(),
+        };
+        TaskError::failed(format!(
+            "demo: {} was expected to {expected} within {} s; {status}.\n  its stdout: {:?}\n  its stderr: {:?}",
+            program.name,
+            EXPECT_TIMEOUT.as_secs(),
+            String::from_utf8_lossy(&program.stdout),
+            program.stderr.join("\n"),
+        ))
+    }
+
+    /// Waits until `text` appears on a program's stdout after what earlier
+    /// expectations matched.
+    fn expect(&mut self, index: usize, text: &str) -> Result<(), TaskError> {
+        let expected = format!("print {text:?}");
+        let needle = text.as_bytes();
+        self.wait_until(index, &expected, |p| {
+            find(&p.stdout[p.cursor..], needle).is_some()
+        })?;
+        let program = &mut self.programs[index];
+        if let Some(at) = find(&program.stdout[program.cursor..], needle) {
+            program.cursor += at + needle.len();
+        }
+        Ok(())
+    }
+
+    /// Waits for a server's readiness line and returns its address.
+    fn ready(&mut self, index: usize) -> Result<SocketAddr, TaskError> {
+        self.wait_until(index, "write `listening on <addr>` on stderr", |p| {
+            !p.stderr.is_empty() || p.status.is_some()
+        })?;
+        let program = &self.programs[index];
+        program.stderr[0]
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.parse().ok())
+            .ok_or_else(|| self.unexpected(index, "write `listening on <addr>` first on stderr"))
+    }
+
+    /// Waits for `prompt` to be shown, then types `line` as a person would.
+    fn type_line(&mut self, index: usize, line: &str) -> Result<(), TaskError> {
+        self.wait_until(index, "prompt for a line", |p| p.waiting_prompt.is_some())?;
+        let program = &mut self.programs[index];
+        let prompt = program.waiting_prompt.take().unwrap_or("");
+        let typed = self.style.paint("1", &format!("› {line}"));
+        let sent = program.stdin.as_mut().map(|stdin| {
+            stdin
+                .write_all(format!("{line}\n").as_bytes())
+                .and_then(|()| stdin.flush())
+        });
+        self.show(index, &format!("{prompt}{typed}"));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            _ => Err(self.unexpected(index, &format!("read the typed line {line:?}"))),
+        }
+    }
+
+    /// Waits for a program to exit with `code`.
+    fn expect_exit(&mut self, index: usize, code: i32) -> Result<(), TaskError> {
+        self.wait_until(index, &format!("exit with status {code}"), |p| {
+            p.status.is_some() && p.open_streams == 0
+        })?;
+        self.show_ending(index);
+        let status = self.programs[index].status;
+        if status.and_then(|s| s.code()) == Some(code) {
+            Ok(())
+        } else {
+            Err(self.unexpected(index, &format!("exit with status {code}")))
+        }
+    }
+
+    /// Shows what an ended program still had to say: the rest of its
+    /// stdout, then its held stderr notes.
+    fn show_ending(&mut self, index: usize) {
+        let program = &mut self.programs[index];
+        program.awaiting_readiness = false;
+        self.show_complete_lines(index);
+        self.show_rest(index);
+        for note in std::mem::take(&mut self.programs[index].held_notes) {
+            self.show_note(index, &note);
+        }
+    }
+
+    /// Stops a server that would serve forever, as the listing's does.
+    fn stop(&mut self, index: usize) -> Result<(), TaskError> {
+        let program = &mut self.programs[index];
+        let _ = program.child.kill();
+        program.status = program.child.wait().ok();
+        self.wait_until(index, "close its output once stopped", |p| {
+            p.open_streams == 0
+        })?;
+        self.show_ending(index);
+        self.show_note(
+            index,
+            "(stopped by the demo: it serves forever, as the listing does)",
+        );
+        Ok(())
+    }
+
+    /// Shows a line for a participant that is the demo itself.
+    fn show_as(&self, label: &str, text: &str) {
+        out(&format!("{} {text}\n", self.style.label(label, "35")));
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for program in &mut self.programs {
+            if program.status.is_none() {
+                let _ = program.child.kill();
+                let _ = program.child.wait();
+            }
+        }
+    }
+}
+
+/// Where `needle` first stands in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len().max(1))
+        .position(|w| w == needle)
+}
+
+const SERVER: &str = "36";
+const CLIENT: &str = "32";
+const ANY_PORT: &str = "127.0.0.1:0";
+const CHAT_PROMPT: &str = "请输入要发送的数据:";
+const TCP_PROMPT: &str = "请输入要发送的数据";
+const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
+
+fn hello(style: Style) -> Result<(), TaskError> {
+    let mut session = Session::new(
+        style,
+        "== hello: hello-server ↔ an HTTP GET (tutorial: TCP编程) ==",
+    );
+    let server = session.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
+    let addr = session.ready(server)?;
+    session.expect(server, "服务器等待客户端连接...\n")?;
+    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: xtask-demo\r\n\r\n");
+    let mut stream = TcpStream::connect(addr).map_err(|error| {
+        TaskError::failed(format!(
+            "demo: cannot connect to hello-server at {addr}: {error}"
+        ))
+    })?;
+    for line in request.trim_end().lines() {
+        session.show_as("http-get", &format!("→ {line}"));
+    }
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|error| TaskError::failed(format!("demo: cannot send the GET: {error}")))?;
+    session.expect(server, "b'GET / HTTP/1.1\\r\\n")?;
+    let reply = read_reply(&mut stream)?;
+    for line in String::from_utf8_lossy(&reply).split("\r\n") {
+        session.show_as("http-get", &format!("← {line}"));
+    }
+    if reply != b"HTTP/1.1 200 OK\r\n\r\nhello world" {
+        return Err(TaskError::failed(format!(
+            "demo: hello-server replied {:?}, expected \"HTTP/1.1 200 OK\\r\\n\\r\\nhello world\"",
+            String::from_utf8_lossy(&reply)
+        )));
+    }
+    session.stop(server)?;
+    out(&style.header("== hello: the reply was exactly the listing's ==\n"));
+    Ok(())
+}
+
+fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, TaskError> {
+    let mut reply = Vec::new();
+    stream
+        .set_read_timeout(Some(EXPECT_TIMEOUT))
+        .and_then(|()| stream.read_to_end(&mut reply))
+        .map_err(|error| {
+            TaskError::failed(format!(
+                "demo: no complete reply from hello-server: {error}"
+            ))
+        })?;
+    Ok(reply)
+}
+
+fn tcp(style: Style) -> Result<(), TaskError> {
+    let mut session = Session::new(
+        style,
+        "== tcp: hello-server ↔ tcp-client (tutorial: 创建TCP客户端) ==",
+    );
+    let server = session.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
+    let addr = session.ready(server)?;
+    session.expect(server, "服务器等待客户端连接...\n")?;
+    let client = session.start("tcp-client", CLIENT, &[addr.to_string()], &[TCP_PROMPT])?;
+    session.type_line(client, "你好, hello-server")?;
+    session.expect(server, "b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'\n")?;
+    session.expect(client, "hello world\n")?;
+    session.expect_exit(client, 0)?;
+    session.stop(server)?;
+    out(&style.header("== tcp: tcp-client exited 0 ==\n"));
+    Ok(())
+}
+
+fn chat(style: Style) -> Result<(), TaskError> {
+    let mut session = Session::new(
+        style,
+        "== chat: chat-server ↔ chat-client (tutorial: 执行TCP服务器和客户端) ==",
+    );
+    let server = session.start(
+        "chat-server",
+        SERVER,
+        &[ANY_PORT.to_string()],
+        &[CHAT_PROMPT],
+    )?;
+    let addr = session.ready(server)?;
+    let client = session.start("chat-client", CLIENT, &[addr.to_string()], &[CHAT_PROMPT])?;
+    session.expect(server, "连接已经建立\n")?;
+    session.expect(client, "已连接\n")?;
+    let script = [
+        (server, client, "你好，客户端"),
+        (client, server, "hello, server"),
+        (server, client, "0"),
+    ];
+    for (from, to, line) in script {
+        session.type_line(from, line)?;
+        session.expect(to, &format!("接收到的数据为: {line}\n"))?;
+    }
+    session.expect_exit(server, 0)?;
+    session.expect_exit(client, 0)?;
+    out(&style.header("== chat: both sides exited 0 ==\n"));
+    Ok(())
+}
+
+fn udp(style: Style) -> Result<(), TaskError> {
+    let mut session = Session::new(
+        style,
+        "== udp: udp-server ↔ udp-client (tutorial: UDP编程) ==",
+    );
+    // Each conversion is a whole run: the listing's server answers once.
+    let runs = [
+        ("37", "98.60000000000001", 0),
+        ("-40", "-40.0", 0),
+        ("３６．６", "97.88000000000001", 0),
+        ("abc", "无法把输入转换为温度: b'abc'", 1),
+    ];
+    for (typed, shown, server_code) in runs {
+        let server = session.start("udp-server", SERVER, &[ANY_PORT.to_string()], &[])?;
+        let addr = session.ready(server)?;
+        session.expect(server, "绑定UDP到8888端口\n")?;
+        let client = session.start("udp-client", CLIENT, &[addr.to_string()], &[UDP_PROMPT])?;
+        session.type_line(client, typed)?;
+        session.expect(client, &format!("{shown}\n"))?;
+        session.expect_exit(client, 0)?;
+        session.expect_exit(server, server_code)?;
+    }
+    out(&style.header(
+        "== udp: four runs; the clients exited 0, the servers 0, 0, 0 and 1 (abc is no temperature) ==\n",
+    ));
+    Ok(())
+}
+
+/// `demo chat --live`: the reader is chat-client in this terminal; the
+/// server is scripted and answers each message.
+fn chat_live(style: Style) -> Result<(), TaskError> {
+    let mut session = Session::new(
+        style,
+        "== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or Ctrl-D ends. ==",
+    );
+    let server = session.start(
+        "chat-server",
+        SERVER,
+        &[ANY_PORT.to_string()],
+        &[CHAT_PROMPT],
+    )?;
+    let addr = session.ready(server)?;
+    let mut you = Command::new(program_path("chat-client")?)
+        .arg(addr.to_string())
+        .spawn()
+        .map_err(|error| TaskError::failed(format!("cannot start chat-client: {error}")))?;
+    session.expect(server, "连接已经建立\n")?;
+    session.type_line(server, "你好！我是 chat-server。说点什么吧 (say something)")?;
+    let mut answered = 0;
+    loop {
+        let received = session.programs[server]
+            .stdout
+            .split(|&b| b == b'\n')
+            .filter(|line| line.starts_with("接收到的数据为: ".as_bytes()))
+            .count();
+        if received > answered {
+            answered = received;
+            let reply = format!("收到你的第 {answered} 条消息 (message {answered} received)");
+            if session.programs[server].status.is_none() {
+                let _ = session.type_line(server, &reply);
+            }
+        }
+        if let Ok(Some(_)) = you.try_wait() {
+            break;
+        }
+        match session.events.recv_timeout(Duration::from_millis(50)) {
+            Ok(event) => session.absorb(event),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        session.reap();
+        if session.programs[server].status.is_some() {
+            // The server ended: the client learns it and exits too.
+            let _ = you.wait();
+            break;
+        }
+    }
+    session.expect_exit(server, 0)?;
+    out(&style.header("== chat --live: the chat is over ==\n"));
+    Ok(())
+}
