@@ -541,7 +541,10 @@ impl Drop for Session {
 
 /// How often `needle` stands in `haystack`.
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack.windows(needle.len().max(1)).filter(|w| *w == needle).count()
+    haystack
+        .windows(needle.len().max(1))
+        .filter(|w| *w == needle)
+        .count()
 }
 
 /// Where `needle` first stands in `haystack`.
@@ -705,7 +708,10 @@ fn chat_live(style: Style) -> Result<(), TaskError> {
     session.type_line(server, "你好！我是 chat-server。说点什么吧 (say something)")?;
     let mut answered = 0;
     loop {
-        let received = count(&session.programs[server].stdout, "接收到的数据为: ".as_bytes());
+        let received = count(
+            &session.programs[server].stdout,
+            "接收到的数据为: ".as_bytes(),
+        );
         if received > answered {
             answered = received;
             let reply = format!("收到你的第 {answered} 条消息 (message {answered} received)");
