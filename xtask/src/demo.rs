@@ -522,6 +522,14 @@ impl Session {
         Ok(())
     }
 
+    /// Starts hello-server on a free port and waits for its banner.
+    fn start_hello_server(&mut self) -> Result<(usize, SocketAddr), TaskError> {
+        let server = self.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
+        let addr = self.ready(server)?;
+        self.expect(server, "服务器等待客户端连接...\n")?;
+        Ok((server, addr))
+    }
+
     /// Shows a line for a participant that is the demo itself.
     fn show_as(&self, label: &str, text: &str) {
         out(&format!("{} {text}\n", self.style.label(label, "35")));
@@ -566,9 +574,7 @@ fn hello(style: Style) -> Result<(), TaskError> {
         style,
         "== hello: hello-server ↔ an HTTP GET (tutorial: TCP编程) ==",
     );
-    let server = session.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
-    let addr = session.ready(server)?;
-    session.expect(server, "服务器等待客户端连接...\n")?;
+    let (server, addr) = session.start_hello_server()?;
     let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: xtask-demo\r\n\r\n");
     let mut stream = TcpStream::connect(addr).map_err(|error| {
         TaskError::failed(format!(
@@ -615,9 +621,7 @@ fn tcp(style: Style) -> Result<(), TaskError> {
         style,
         "== tcp: hello-server ↔ tcp-client (tutorial: 创建TCP客户端) ==",
     );
-    let server = session.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
-    let addr = session.ready(server)?;
-    session.expect(server, "服务器等待客户端连接...\n")?;
+    let (server, addr) = session.start_hello_server()?;
     let client = session.start("tcp-client", CLIENT, &[addr.to_string()], &[TCP_PROMPT])?;
     session.type_line(client, "你好, hello-server")?;
     session.expect(server, "b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'\n")?;

@@ -51,14 +51,13 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s.bind((host,port))
     // py: s.listen(5)
     // std creates, binds and listens in one call, with its own backlog.
-    let addrs = host_port.resolve()?;
-    let s = TcpListener::bind(&addrs[..])
-        .map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
-    // The readiness line (stderr), for tests and `cargo xtask demo`.
-    let local_addr = s
-        .local_addr()
-        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
-    cli::announce_listening(local_addr);
+    // `cli::bind` then writes the readiness line on stderr, for tests and
+    // `cargo xtask demo`.
+    let (s, local_addr) = cli::bind(
+        &host_port,
+        |addrs| TcpListener::bind(addrs),
+        TcpListener::local_addr,
+    )?;
     // py: sock,addr=s.accept()
     let (sock, addr) = s
         .accept()

@@ -59,14 +59,13 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: web.bind((host,port))			#绑定端口
     // py: web.listen(5)					#设置最多连接数
     // std binds and listens in one call, with its own backlog in place of 5.
-    let addrs = host_port.resolve()?;
-    let web = TcpListener::bind(&addrs[..])
-        .map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
-    // The readiness line (stderr), for tests and `cargo xtask demo`.
-    let local_addr = web
-        .local_addr()
-        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
-    cli::announce_listening(local_addr);
+    // `cli::bind` then writes the readiness line on stderr, for tests and
+    // `cargo xtask demo`.
+    let (web, _) = cli::bind(
+        &host_port,
+        |addrs| TcpListener::bind(addrs),
+        TcpListener::local_addr,
+    )?;
     // py: print('服务器等待客户端连接...')
     cli::print_line("服务器等待客户端连接...")?;
     // py: while True:

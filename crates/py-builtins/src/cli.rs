@@ -208,6 +208,23 @@ fn default_addr(program: &Program) -> Result<HostPort, Failure> {
     }
 }
 
+/// Binds a server's socket to the first of `host_port`'s addresses that
+/// works, with `bind` (`TcpListener::bind`, `UdpSocket::bind`), then writes
+/// the readiness line. Returns the socket and the address it is bound to.
+pub fn bind<S>(
+    host_port: &HostPort,
+    bind: impl FnOnce(&[SocketAddr]) -> io::Result<S>,
+    local_addr: impl FnOnce(&S) -> io::Result<SocketAddr>,
+) -> Result<(S, SocketAddr), Failure> {
+    let addrs = host_port.resolve()?;
+    let socket =
+        bind(&addrs).map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
+    let bound = local_addr(&socket)
+        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
+    announce_listening(bound);
+    Ok((socket, bound))
+}
+
 /// Writes `{name}: {message}` as a line on stderr. stderr is where all that
 /// the Rust adds goes, so stdout stays comparable with the listing's.
 pub fn warn(name: &str, message: impl fmt::Display) {

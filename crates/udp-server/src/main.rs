@@ -46,14 +46,13 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     // std creates the socket inside `UdpSocket::bind`, below.
     // py: s.bind(('127.0.0.1',8888))
-    let addrs = host_port.resolve()?;
-    let s = UdpSocket::bind(&addrs[..])
-        .map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
-    // The readiness line (stderr), for tests and `cargo xtask demo`.
-    let local_addr = s
-        .local_addr()
-        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
-    cli::announce_listening(local_addr);
+    // `cli::bind` also writes the readiness line on stderr, for tests and
+    // `cargo xtask demo`.
+    let (s, local_addr) = cli::bind(
+        &host_port,
+        |addrs| UdpSocket::bind(addrs),
+        UdpSocket::local_addr,
+    )?;
     // py: print('绑定UDP到8888端口')
     // The listing's words name 8888 whatever the port; they stay as they
     // are, and the readiness line above gives the real address.
