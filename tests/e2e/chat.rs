@@ -319,7 +319,7 @@ fn help_names_the_host_name_default_and_bad_addresses_exit_2() {
             .timeout(HANG_GUARD)
             .assert()
             .success()
-            .stdout(predicate::str::contains("本机主机名:12345"));
+            .stdout(predicate::str::contains("本机主机名:12345")); // the documented default, not a port in use
         AssertCommand::new(bin(program))
             .arg("[::1")
             .timeout(HANG_GUARD)

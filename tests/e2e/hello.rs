@@ -194,7 +194,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
         .timeout(HANG_GUARD)
         .assert()
         .success()
-        .stdout(predicate::str::contains("127.0.0.1:8080"));
+        .stdout(predicate::str::contains("127.0.0.1:8080")); // the documented default, not a port in use
 }
 
 #[test]

@@ -266,8 +266,7 @@ impl Proc {
             if Instant::now() >= deadline {
                 return None;
             }
-            // Poll interval for the exit, which std offers no way to wait on with a timeout.
-            thread::sleep(Duration::from_millis(5));
+            thread::sleep(Duration::from_millis(5)); // poll interval: std cannot wait for an exit with a timeout
         }
     }
 
@@ -298,8 +297,7 @@ impl Proc {
             if Instant::now() >= deadline {
                 panic!("still running after {HANG_GUARD:?}\n{}", self.report());
             }
-            // Poll interval for the exit, which std offers no way to wait on with a timeout.
-            thread::sleep(Duration::from_millis(5));
+            thread::sleep(Duration::from_millis(5)); // poll interval: std cannot wait for an exit with a timeout
         }
     }
 

@@ -318,10 +318,10 @@ mod tests {
 
     #[test]
     fn resolution_puts_ipv4_first_and_names_the_address_on_failure() {
-        let addrs = hp("127.0.0.1", 9).resolve().unwrap();
+        let addrs = hp("127.0.0.1", 9).resolve().unwrap(); // test: an IP resolves to itself
         assert_eq!(addrs[0].to_string(), "127.0.0.1:9");
         let Err(Failure::Runtime(message)) = hp("no-such-host.invalid", 9).resolve() else {
-            panic!("an .invalid name resolved");
+            panic!("an .invalid name resolved"); // test: the assertion itself
         };
         assert!(message.contains("no-such-host.invalid:9"), "{message}");
     }

@@ -43,7 +43,7 @@ fn non_empty(name: String) -> Option<String> {
 mod tests {
     #[test]
     fn the_host_name_is_a_single_non_empty_word() {
-        let name = super::gethostname().unwrap();
+        let name = super::gethostname().unwrap(); // test: fails the test if there is none
         assert!(!name.is_empty());
         assert!(!name.contains(char::is_whitespace), "{name:?}");
     }

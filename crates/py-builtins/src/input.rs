@@ -50,7 +50,7 @@ mod tests {
     fn run(stdin: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
         let mut reader = stdin;
         let mut written = Vec::new();
-        let line = input_from("请输入:", &mut reader, &mut written).unwrap();
+        let line = input_from("请输入:", &mut reader, &mut written).unwrap(); // test: reading a slice cannot fail
         (line, written)
     }
 
