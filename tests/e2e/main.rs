@@ -6,6 +6,7 @@ mod support;
 
 mod chat;
 mod differential;
+mod hardening;
 mod hello;
 mod tcp;
 mod udp;
