@@ -107,3 +107,217 @@ fn every_binary_names_an_address_that_does_not_resolve_and_exits_1() {
             .stderr(predicate::str::contains("panicked").not());
     }
 }
+
+/// What one connection of the hello-server storm does.
+#[derive(Debug)]
+enum Visit {
+    /// A valid GET; reads the reply.
+    Get(Vec<u8>),
+    /// Random bytes (ends its side when there are none); reads the reply.
+    Junk(Vec<u8>),
+    /// A request written in two pieces; reads the reply.
+    Split(Vec<u8>, usize),
+    /// Sends a request and closes without reading the reply.
+    Leave(Vec<u8>),
+    /// Resets before sending anything.
+    ResetBefore,
+    /// Sends, then resets.
+    ResetAfter(Vec<u8>),
+}
+
+fn storm(rng: &mut crate::support::Rng, count: usize) -> Vec<Visit> {
+    (0..count)
+        .map(|index| {
+            let get = format!(
+                "GET /visit/{index}/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+                rng.next_u64()
+            )
+            .into_bytes();
+            match rng.below(20) {
+                0..=5 => Visit::Get(get),
+                6..=10 => {
+                    let length = rng.below(4001);
+                    Visit::Junk((0..length).map(|_| rng.below(256) as u8).collect())
+                }
+                11..=13 => {
+                    let mut request = get;
+                    request.resize(request.len() + rng.below(3000), b'b');
+                    let cut = 1 + rng.below(request.len() - 1);
+                    Visit::Split(request, cut)
+                }
+                14..=16 => Visit::Leave(get),
+                17 => Visit::ResetBefore,
+                _ => Visit::ResetAfter(get),
+            }
+        })
+        .collect()
+}
+
+/// Reads a Python bytes repr back into bytes (`None` if it is not one).
+fn parse_repr(line: &str) -> Option<Vec<u8>> {
+    let body = line.strip_prefix('b')?;
+    let quote = body.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+    let body = body.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut bytes = Vec::new();
+    let mut chars = body.chars();
+    while let Some(ch) = chars.next() {
+        if ch != '\\' {
+            bytes.push(u8::try_from(u32::from(ch)).ok()?);
+            continue;
+        }
+        match chars.next()? {
+            'n' => bytes.push(b'\n'),
+            'r' => bytes.push(b'\r'),
+            't' => bytes.push(b'\t'),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+            }
+            other => bytes.push(u8::try_from(u32::from(other)).ok()?),
+        }
+    }
+    Some(bytes)
+}
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hello_server_survives_2000_hostile_connections_and_loses_nothing() {
+    use std::io::Write;
+    use std::net::{Shutdown, TcpStream};
+
+    use crate::support::{python, read_to_end_guarded, rust, Proc, Rng, HELLO_REPLY};
+    use py_builtins::repr::bytes_repr;
+
+    let (server, addr) = Proc::server(rust("hello-server"));
+    let pid = server.pid();
+    let mut resetter = python("resetter.py");
+    resetter.arg(addr.to_string());
+    let mut resetter = Proc::start(resetter);
+    // Warm up, then take the baseline.
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .write_all(b"GET /warm HTTP/1.1\r\n\r\n")
+            .expect("send");
+        assert_eq!(
+            read_to_end_guarded(&mut stream).expect("reply"),
+            HELLO_REPLY
+        );
+    }
+    server.wait_stdout_count("\n", 21);
+    let (fds_before, rss_before) = (open_fds(pid), rss_kib(pid));
+
+    let visits = storm(&mut Rng::new(0x5eed_0007), 2000);
+    let mut resets = 0;
+    for (index, visit) in visits.iter().enumerate() {
+        let reply = |request: &[u8], cut: usize| {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            stream.set_nodelay(true).expect("nodelay");
+            stream.write_all(&request[..cut]).expect("send");
+            stream.write_all(&request[cut..]).expect("send");
+            if request.is_empty() {
+                stream.shutdown(Shutdown::Write).expect("shutdown");
+            }
+            let got = read_to_end_guarded(&mut stream);
+            match got {
+                Ok(bytes) if bytes == HELLO_REPLY => {}
+                other => panic!("visit {index} {visit:?} got {other:?}\n{}", server.report()),
+            }
+        };
+        match visit {
+            Visit::Get(request) | Visit::Junk(request) => reply(request, request.len()),
+            Visit::Split(request, cut) => reply(request, *cut),
+            Visit::Leave(request) => {
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                stream.write_all(request).expect("send");
+            }
+            Visit::ResetBefore | Visit::ResetAfter(_) => {
+                let data = match visit {
+                    Visit::ResetAfter(data) => data.iter().map(|b| format!("{b:02x}")).collect(),
+                    _ => String::new(),
+                };
+                resetter.type_in(format!("{data}\n").as_bytes());
+                resets += 1;
+                resetter.wait_stdout_count("done\n", resets);
+            }
+        }
+    }
+    // Still serving.
+    let mut last = TcpStream::connect(addr).expect("connect");
+    last.write_all(b"GET /last HTTP/1.1\r\n\r\n").expect("send");
+    assert_eq!(read_to_end_guarded(&mut last).expect("reply"), HELLO_REPLY);
+    server.wait_stdout("b'GET /last HTTP/1.1\\r\\n\\r\\n'\n");
+
+    // One line per connection whose first read returned data or the end of
+    // the stream, in order: each the repr of a prefix of what it sent.
+    let stdout = server.stdout_text();
+    let mut lines = stdout.lines().skip(21).peekable();
+    for (index, visit) in visits.iter().enumerate() {
+        let (sent, required): (&[u8], bool) = match visit {
+            Visit::Get(r) | Visit::Junk(r) | Visit::Split(r, _) | Visit::Leave(r) => (r, true),
+            Visit::ResetAfter(r) => (r, false),
+            Visit::ResetBefore => continue,
+        };
+        // The line must read back as a prefix of what was sent (the whole
+        // of it only for an empty send) and be its exact repr.
+        let is_prefix_repr = |line: &str| {
+            parse_repr(line).is_some_and(|bytes| {
+                sent.starts_with(&bytes)
+                    && (bytes.is_empty() == sent.is_empty())
+                    && bytes.len() <= 1024
+                    && bytes_repr(&bytes) == line
+            })
+        };
+        match lines.peek() {
+            Some(line) if is_prefix_repr(line) => {
+                lines.next();
+            }
+            other if required => panic!(
+                "visit {index} {visit:?}: expected its line, found {other:?}\n{}",
+                server.report()
+            ),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        ["b'GET /last HTTP/1.1\\r\\n\\r\\n'"],
+        "lines left over"
+    );
+    assert!(server.stderr_text().contains("Connection reset by peer"));
+
+    // Every connection closed, and the memory back where it was.
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while open_fds(pid) > fds_before && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        open_fds(pid),
+        fds_before,
+        "descriptors leaked\n{}",
+        server.report()
+    );
+    let rss_after = rss_kib(pid);
+    assert!(
+        rss_after <= rss_before + 1024,
+        "RSS grew from {rss_before} KiB to {rss_after} KiB"
+    );
+    eprintln!(
+        "storm: 2000 visits ({resets} resets), fds {fds_before} → {}, RSS {rss_before} → {rss_after} KiB",
+        open_fds(pid)
+    );
+}

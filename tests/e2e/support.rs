@@ -192,6 +192,10 @@ impl Proc {
             .unwrap_or_else(|| panic!("no readiness line as first stderr line\n{}", self.report()))
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stdout(&self) -> Vec<u8> {
         self.stdout.bytes()
     }
