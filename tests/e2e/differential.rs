@@ -9,7 +9,7 @@ use crate::support::{run, Rng};
 
 /// Runs a Python program that reads one hex-encoded input per line and
 /// prints one result per line; returns the results.
-fn python_lines(program: &str, inputs: &[Vec<u8>]) -> Vec<String> {
+pub fn python_lines(program: &str, inputs: &[Vec<u8>]) -> Vec<String> {
     let mut stdin = String::new();
     for input in inputs {
         for byte in input {

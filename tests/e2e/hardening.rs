@@ -321,3 +321,90 @@ fn hello_server_survives_2000_hostile_connections_and_loses_nothing() {
         open_fds(pid)
     );
 }
+
+#[test]
+fn udp_server_answers_500_random_datagrams_exactly_or_with_the_error_reply() {
+    use std::net::UdpSocket;
+
+    use crate::differential::python_lines;
+    use crate::support::{rust, Proc, Rng};
+    use py_builtins::repr::bytes_repr;
+
+    let mut rng = Rng::new(0x5eed_0500);
+    let number_like = b"0123456789.eE+-_ infINFnaNA";
+    let datagrams: Vec<Vec<u8>> = (0..500)
+        .map(|_| {
+            let length = rng.below(1501);
+            match rng.below(3) {
+                0 => (0..length).map(|_| rng.below(256) as u8).collect(),
+                1 => (0..length.min(40))
+                    .map(|_| *rng.pick(number_like))
+                    .collect(),
+                _ => format!(
+                    "{}{}{}.{}e{}{}",
+                    rng.pick(&["", " ", "\t", "\n"]),
+                    rng.pick(&["", "-", "+"]),
+                    rng.below(1000),
+                    rng.below(1000),
+                    rng.below(40) as i64 - 20,
+                    rng.pick(&["", " ", "\r\n"]),
+                )
+                .into_bytes(),
+            }
+        })
+        .collect();
+    // What the listing replies to each: the server reads at most 1024 bytes.
+    let truncated: Vec<Vec<u8>> = datagrams
+        .iter()
+        .map(|d| d[..d.len().min(1024)].to_vec())
+        .collect();
+    let expected = python_lines(
+        "import sys\n\
+         for line in sys.stdin:\n\
+         \x20   try:\n\
+         \x20       print('转换后的温度(单位:华氏温度):'+str(float(bytes.fromhex(line.strip()))*1.8+32))\n\
+         \x20   except ValueError:\n\
+         \x20       print('rejected')",
+        &truncated,
+    );
+    let mut converted = 0;
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
+    for ((datagram, head), expected) in datagrams.iter().zip(&truncated).zip(&expected) {
+        let (mut server, addr) = Proc::server(rust("udp-server"));
+        socket.send_to(datagram, addr).expect("send");
+        let mut reply = vec![0u8; 2048];
+        let length = socket
+            .recv(&mut reply)
+            .unwrap_or_else(|e| panic!("no reply to {datagram:?}: {e}\n{}", server.report()));
+        let reply = String::from_utf8_lossy(&reply[..length]).into_owned();
+        if expected == "rejected" {
+            let shown = if head.len() > 64 {
+                format!("{}…", bytes_repr(&head[..64]))
+            } else {
+                bytes_repr(head)
+            };
+            assert_eq!(
+                reply,
+                format!("无法把输入转换为温度: {shown}"),
+                "{}",
+                server.report()
+            );
+            server.assert_exit_code(1);
+        } else {
+            assert_eq!(&reply, expected, "{}", server.report());
+            server.assert_exit_code(0);
+            converted += 1;
+        }
+        assert!(
+            !server.stderr_text().contains("panicked"),
+            "{}",
+            server.report()
+        );
+    }
+    assert!(converted >= 100, "only {converted} of 500 were numbers");
+    eprintln!(
+        "udp storm: 500 datagrams, {converted} converted, {} error replies",
+        500 - converted
+    );
+}
