@@ -408,3 +408,89 @@ fn udp_server_answers_500_random_datagrams_exactly_or_with_the_error_reply() {
         500 - converted
     );
 }
+
+#[test]
+fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
+    use std::io::Write;
+    use std::net::{TcpStream, UdpSocket};
+
+    use crate::support::{read_to_end_guarded, rust, Proc, HELLO_REPLY};
+
+    for program in ["hello-server", "chat-server", "udp-server"] {
+        let (first, addr) = Proc::server(rust(program));
+        AssertCommand::new(bin(program))
+            .arg(addr.to_string())
+            .timeout(HANG_GUARD)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "{program}: 无法绑定 {addr}: Address already in use"
+            )));
+        // The first one still serves.
+        match program {
+            "hello-server" => {
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                stream.write_all(b"GET / HTTP/1.1\r\n\r\n").expect("send");
+                assert_eq!(
+                    read_to_end_guarded(&mut stream).expect("reply"),
+                    HELLO_REPLY
+                );
+            }
+            "chat-server" => {
+                let _client = TcpStream::connect(addr).expect("connect");
+                first.wait_stdout("连接已经建立\n");
+            }
+            _ => {
+                let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+                socket.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
+                socket.send_to(b"100", addr).expect("send");
+                let mut reply = [0u8; 128];
+                let length = socket
+                    .recv(&mut reply)
+                    .expect("a reply from the first server");
+                assert!(String::from_utf8_lossy(&reply[..length]).ends_with(":212.0"));
+            }
+        }
+    }
+}
+
+#[test]
+fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
+    use std::io::Write;
+    use std::net::TcpStream;
+
+    use crate::support::{read_to_end_guarded, rust, Proc, HELLO_REPLY};
+
+    let (server, addr) = Proc::server(rust("hello-server"));
+    let fds_before = open_fds(server.pid());
+    let mut idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(addr).expect("connect an idle client"))
+        .collect();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .write_all(b"GET /after-three-idle HTTP/1.1\r\n\r\n")
+        .expect("send");
+    assert_eq!(
+        read_to_end_guarded(&mut stream).expect("reply"),
+        HELLO_REPLY
+    );
+    for client in &mut idle {
+        assert_eq!(read_to_end_guarded(client).expect("a clean close").len(), 0);
+    }
+    assert_eq!(
+        server.stdout_text(),
+        "服务器等待客户端连接...\nb'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n"
+    );
+    assert_eq!(
+        server.stderr_text().matches("秒内没有收到请求").count(),
+        3,
+        "{}",
+        server.report()
+    );
+    drop(stream);
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while open_fds(server.pid()) > fds_before && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert_eq!(open_fds(server.pid()), fds_before, "{}", server.report());
+}
