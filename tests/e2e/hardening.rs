@@ -140,8 +140,11 @@ fn storm(rng: &mut crate::support::Rng, count: usize) -> Vec<Visit> {
                     Visit::Junk((0..length).map(|_| rng.below(256) as u8).collect())
                 }
                 11..=13 => {
-                    let mut request = get;
-                    request.resize(request.len() + rng.below(3000), b'b');
+                    let body = rng.below(3000);
+                    let mut request =
+                        format!("POST /visit/{index} HTTP/1.1\r\nContent-Length: {body}\r\n\r\n")
+                            .into_bytes();
+                    request.resize(request.len() + body, b'b');
                     let cut = 1 + rng.below(request.len() - 1);
                     Visit::Split(request, cut)
                 }
@@ -474,6 +477,7 @@ fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
         read_to_end_guarded(&mut stream).expect("reply"),
         HELLO_REPLY
     );
+    server.wait_stdout("b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n");
     for client in &mut idle {
         assert_eq!(read_to_end_guarded(client).expect("a clean close").len(), 0);
     }
@@ -481,6 +485,8 @@ fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
         server.stdout_text(),
         "服务器等待客户端连接...\nb'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n"
     );
+    // The third note may still be on its way through the pipe.
+    server.wait_stderr_count("秒内没有收到请求", 3);
     assert_eq!(
         server.stderr_text().matches("秒内没有收到请求").count(),
         3,

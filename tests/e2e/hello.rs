@@ -100,6 +100,7 @@ fn an_idle_client_is_closed_without_reply_and_the_next_is_served() {
     let mut idle = TcpStream::connect(addr).expect("connect the idle client");
     let reply = exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
     assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+    server.wait_stdout("b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n");
     let idle_got = read_to_end_guarded(&mut idle).expect("the idle client sees a clean close");
     assert_eq!(idle_got, b"", "{}", server.report());
     server.wait_stderr("秒内没有收到请求");

@@ -28,7 +28,10 @@ const GARBAGE: &[u8] = b"\xff\xfe\x1b[2J\x1b]0;pwned\x07ok\xc3";
 const GARBAGE_SHOWN: &str = "\\xff\\xfe\\x1b[2J\\x1b]0;pwned\\x07ok\\xc3";
 const MEGABYTE: usize = 1 << 20;
 
-fn hostile_server(misbehaviour: Misbehaviour) -> (SocketAddr, JoinHandle<()>) {
+/// A server that misbehaves. With `hear_out`, it first reads what the
+/// client sends up to the client's end of stream (tcp-client sends its line
+/// and ends its side), so that closing later does not reset the connection.
+fn hostile_server(misbehaviour: Misbehaviour, hear_out: bool) -> (SocketAddr, JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let handle = thread::spawn(move || {
@@ -36,6 +39,14 @@ fn hostile_server(misbehaviour: Misbehaviour) -> (SocketAddr, JoinHandle<()>) {
             return;
         };
         let _ = stream.set_read_timeout(Some(HANG_GUARD));
+        if hear_out
+            && !matches!(
+                misbehaviour,
+                Misbehaviour::Reset | Misbehaviour::CloseAtOnce
+            )
+        {
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
         match misbehaviour {
             Misbehaviour::Reset => {
                 let _ = stream.peek(&mut [0u8; 1]);
@@ -74,7 +85,7 @@ fn tcp_client_against_misbehaving_servers() {
         Misbehaviour::CloseAtOnce,
         Misbehaviour::Megabyte,
     ] {
-        let (addr, server) = hostile_server(misbehaviour);
+        let (addr, server) = hostile_server(misbehaviour, true);
         let mut client = client("tcp-client", addr);
         client.type_in(b"hello\n");
         client.close_stdin();
@@ -132,7 +143,7 @@ fn chat_client_against_misbehaving_servers() {
         Misbehaviour::CloseAtOnce,
         Misbehaviour::Megabyte,
     ] {
-        let (addr, server) = hostile_server(misbehaviour);
+        let (addr, server) = hostile_server(misbehaviour, false);
         let mut client = client("chat-client", addr);
         client.wait_stdout("已连接\n");
         if let Misbehaviour::Reset = misbehaviour {

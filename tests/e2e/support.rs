@@ -229,11 +229,15 @@ impl Proc {
     }
 
     pub fn wait_stderr(&self, needle: &str) {
-        if !self
-            .stderr
-            .wait_for(HANG_GUARD, |err| occurrences(err, needle.as_bytes()) > 0)
-        {
-            panic!("expected {needle:?} on stderr\n{}", self.report());
+        self.wait_stderr_count(needle, 1);
+    }
+
+    /// Waits until stderr holds `needle` `count` times.
+    pub fn wait_stderr_count(&self, needle: &str, count: usize) {
+        if !self.stderr.wait_for(HANG_GUARD, |err| {
+            occurrences(err, needle.as_bytes()) >= count
+        }) {
+            panic!("expected {count}× {needle:?} on stderr\n{}", self.report());
         }
     }
 

@@ -119,12 +119,28 @@ fn receive(conn: &TcpStream, buffer: &mut [u8]) -> io::Result<usize> {
 }
 
 /// A request was read whole if the client ended its stream, or the read
-/// ended with the blank line that ends HTTP headers and did not fill the
-/// buffer.
+/// did not fill the buffer and ended with the blank line that ends HTTP
+/// headers, and those headers announce no body still on its way.
 fn may_have_unread_input(data: &[u8], capacity: usize) -> bool {
-    let complete = data.is_empty()
-        || (data.len() < capacity && (data.ends_with(b"\r\n\r\n") || data.ends_with(b"\n\n")));
-    !complete
+    if data.is_empty() {
+        return false;
+    }
+    let ends_headers = data.ends_with(b"\r\n\r\n") || data.ends_with(b"\n\n");
+    data.len() >= capacity || !ends_headers || announces_body(data)
+}
+
+/// Whether the headers announce a body: `Content-Length` other than 0, or
+/// `Transfer-Encoding`.
+fn announces_body(headers: &[u8]) -> bool {
+    headers.split(|&byte| byte == b'\n').any(|line| {
+        let starts =
+            |name: &[u8]| line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name);
+        if starts(b"content-length:") {
+            line[b"content-length:".len()..].trim_ascii() != b"0"
+        } else {
+            starts(b"transfer-encoding:")
+        }
+    })
 }
 
 /// Ends our side, then reads and discards what the client still sends, for
@@ -171,5 +187,25 @@ mod tests {
         assert!(may_have_unread_input(b"GET / HTTP/1.1\r\nHost: x", 1024));
         assert!(may_have_unread_input(b"hello", 1024));
         assert!(may_have_unread_input(&[b'\n'; 1024], 1024));
+    }
+
+    #[test]
+    fn headers_that_announce_a_body_wait_for_it() {
+        assert!(may_have_unread_input(
+            b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+            1024
+        ));
+        assert!(may_have_unread_input(
+            b"POST / HTTP/1.1\r\ncontent-length:12\r\n\r\n",
+            1024
+        ));
+        assert!(may_have_unread_input(
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            1024
+        ));
+        assert!(!may_have_unread_input(
+            b"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+            1024
+        ));
     }
 }
