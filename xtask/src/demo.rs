@@ -207,6 +207,9 @@ struct Program {
     held_notes: Vec<String>,
     /// Streams (stdout, stderr) not yet at their end.
     open_streams: usize,
+    /// Stdout held back by the script until another program has shown
+    /// what happened first (two processes' pipes race each other).
+    held: bool,
     status: Option<ExitStatus>,
 }
 
@@ -289,6 +292,7 @@ impl Session {
             awaiting_readiness: name.ends_with("-server"),
             held_notes: Vec::new(),
             open_streams: 2,
+            held: false,
             status: None,
         });
         Ok(index)
@@ -348,7 +352,7 @@ impl Session {
     fn show_complete_lines(&mut self, index: usize) {
         loop {
             let program = &mut self.programs[index];
-            if program.awaiting_readiness && program.status.is_none() {
+            if (program.awaiting_readiness && program.status.is_none()) || program.held {
                 return;
             }
             if let Some(prompt) = program
@@ -499,6 +503,7 @@ impl Session {
     fn show_ending(&mut self, index: usize) {
         let program = &mut self.programs[index];
         program.awaiting_readiness = false;
+        program.held = false;
         self.show_complete_lines(index);
         self.show_rest(index);
         for note in std::mem::take(&mut self.programs[index].held_notes) {
@@ -520,6 +525,18 @@ impl Session {
             "(stopped by the demo: it serves forever, as the listing does)",
         );
         Ok(())
+    }
+
+    /// Holds back a program's stdout: what it prints next is caused by
+    /// another program's step, which the transcript must show first.
+    fn hold(&mut self, index: usize) {
+        self.programs[index].held = true;
+    }
+
+    /// Shows what was held back, and what comes after.
+    fn release(&mut self, index: usize) {
+        self.programs[index].held = false;
+        self.show_complete_lines(index);
     }
 
     /// Starts hello-server on a free port and waits for its banner.
@@ -624,7 +641,10 @@ fn tcp(style: Style) -> Result<(), TaskError> {
     let (server, addr) = session.start_hello_server()?;
     let client = session.start("tcp-client", CLIENT, &[addr.to_string()], &[TCP_PROMPT])?;
     session.type_line(client, "你好, hello-server")?;
+    // The server prints the request before it replies.
+    session.hold(client);
     session.expect(server, "b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'\n")?;
+    session.release(client);
     session.expect(client, "hello world\n")?;
     session.expect_exit(client, 0)?;
     session.stop(server)?;
@@ -680,6 +700,12 @@ fn udp(style: Style) -> Result<(), TaskError> {
         session.expect(server, "绑定UDP到8888端口\n")?;
         let client = session.start("udp-client", CLIENT, &[addr.to_string()], &[UDP_PROMPT])?;
         session.type_line(client, typed)?;
+        if server_code == 0 {
+            // The server prints where the datagram came from, then replies.
+            session.hold(client);
+            session.expect(server, "Recrived from ")?;
+            session.release(client);
+        }
         session.expect(client, &format!("{shown}\n"))?;
         session.expect_exit(client, 0)?;
         session.expect_exit(server, server_code)?;
