@@ -427,7 +427,7 @@ fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
             .assert()
             .code(1)
             .stderr(predicate::str::contains(format!(
-                "{program}: 无法绑定 {addr}: Address already in use"
+                "{program}: 无法绑定 {addr}: Address already in use (os error 98)"
             )));
         // The first one still serves.
         match program {
