@@ -277,3 +277,21 @@ fn chat_server_reads_nothing_it_should_not_from_a_silent_peer() {
     peer.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
     assert_eq!(peer.read_to_end(&mut rest).ok(), Some(0));
 }
+
+#[test]
+fn chat_client_waits_quietly_on_a_silent_server_until_its_user_ends() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let mut client = client("chat-client", listener.local_addr().expect("addr"));
+    let (mut silent, _) = listener.accept().expect("accept");
+    client.wait_stdout("已连接\n");
+    client.close_stdin();
+    let (status, cpu) = client.wait_exit_with_cpu_time();
+    assert_eq!(status.code(), Some(0), "{}", client.report());
+    if let Some(cpu) = cpu {
+        assert!(cpu < std::time::Duration::from_millis(100), "used {cpu:?}");
+    }
+    // It sent nothing, and closed its side.
+    let mut got = Vec::new();
+    silent.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
+    assert_eq!(silent.read_to_end(&mut got).ok(), Some(0));
+}
