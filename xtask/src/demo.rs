@@ -539,10 +539,20 @@ impl Session {
         self.show_complete_lines(index);
     }
 
+    /// Starts a server on a free port and waits for its readiness line.
+    fn start_server(
+        &mut self,
+        name: &'static str,
+        prompts: &'static [&'static str],
+    ) -> Result<(usize, SocketAddr), TaskError> {
+        let server = self.start(name, SERVER, &[ANY_PORT.to_string()], prompts)?;
+        let addr = self.ready(server)?;
+        Ok((server, addr))
+    }
+
     /// Starts hello-server on a free port and waits for its banner.
     fn start_hello_server(&mut self) -> Result<(usize, SocketAddr), TaskError> {
-        let server = self.start("hello-server", SERVER, &[ANY_PORT.to_string()], &[])?;
-        let addr = self.ready(server)?;
+        let (server, addr) = self.start_server("hello-server", &[])?;
         self.expect(server, "服务器等待客户端连接...\n")?;
         Ok((server, addr))
     }
@@ -657,13 +667,7 @@ fn chat(style: Style) -> Result<(), TaskError> {
         style,
         "== chat: chat-server ↔ chat-client (tutorial: 执行TCP服务器和客户端) ==",
     );
-    let server = session.start(
-        "chat-server",
-        SERVER,
-        &[ANY_PORT.to_string()],
-        &[CHAT_PROMPT],
-    )?;
-    let addr = session.ready(server)?;
+    let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
     let client = session.start("chat-client", CLIENT, &[addr.to_string()], &[CHAT_PROMPT])?;
     session.expect(server, "连接已经建立\n")?;
     session.expect(client, "已连接\n")?;
@@ -695,8 +699,7 @@ fn udp(style: Style) -> Result<(), TaskError> {
         ("abc", "无法把输入转换为温度: b'abc'", 1),
     ];
     for (typed, shown, server_code) in runs {
-        let server = session.start("udp-server", SERVER, &[ANY_PORT.to_string()], &[])?;
-        let addr = session.ready(server)?;
+        let (server, addr) = session.start_server("udp-server", &[])?;
         session.expect(server, "绑定UDP到8888端口\n")?;
         let client = session.start("udp-client", CLIENT, &[addr.to_string()], &[UDP_PROMPT])?;
         session.type_line(client, typed)?;
@@ -723,13 +726,7 @@ fn chat_live(style: Style) -> Result<(), TaskError> {
         style,
         "== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or Ctrl-D ends. ==",
     );
-    let server = session.start(
-        "chat-server",
-        SERVER,
-        &[ANY_PORT.to_string()],
-        &[CHAT_PROMPT],
-    )?;
-    let addr = session.ready(server)?;
+    let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
     let mut you = Command::new(program_path("chat-client")?)
         .arg(addr.to_string())
         .spawn()
