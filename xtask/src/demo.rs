@@ -87,7 +87,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
                 out("\n");
             }
             out(&style.header(&format!(
-                "== all four pairings behaved, in {:.1} s ==",
+                "== all four pairings behaved, in {:.3} s ==",
                 started.elapsed().as_secs_f64()
             )));
             Ok(())
