@@ -65,10 +65,11 @@ impl Chat {
     /// listings. A peer that has gone ends the conversation.
     pub fn send(&self, data: &[u8]) -> Result<(), Failure> {
         let mut writer = &self.sock;
-        match writer.write_all(data) {
-            Ok(()) => Ok(()),
-            Err(error) => self.failed("发送", &error).and(Err(Failure::Ended)),
+        if let Err(error) = writer.write_all(data) {
+            self.failed("发送", &error)?;
+            return Err(Failure::Ended);
         }
+        Ok(())
     }
 
     /// `sock.close()`, for both directions at once: we do not wait for the

@@ -245,9 +245,15 @@ pub fn print_line(text: &str) -> Result<(), Failure> {
     let mut line = String::with_capacity(text.len() + 1);
     line.push_str(text);
     line.push('\n');
+    write_stdout(&line)
+}
+
+/// Writes `text` to stdout and flushes it. stdout stays locked only for
+/// this write, so that another thread can print between two of them.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = io::stdout().lock();
     stdout
-        .write_all(line.as_bytes())
+        .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(stdout_failure)
 }

@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::cli::{stdout_failure, Failure};
+use crate::cli::{write_stdout, Failure};
 
 /// Writes `prompt` to stdout, flushes it, and reads one line from stdin.
 /// `Ok(None)` means stdin ended before a line was typed.
@@ -14,18 +14,12 @@ use crate::cli::{stdout_failure, Failure};
 /// stdout is locked only while the prompt is written: another thread (the
 /// chat's `read`) must be able to print while this one waits for a line.
 pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, Failure> {
-    {
-        let mut stdout = io::stdout().lock();
-        stdout
-            .write_all(prompt.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(stdout_failure)?;
-    }
-    input_from("", &mut io::stdin().lock(), &mut io::sink())
+    write_stdout(prompt)?;
+    read_line(&mut io::stdin().lock())
         .map_err(|error| Failure::runtime(format!("无法读取标准输入: {error}")))
 }
 
-/// `input()` over any reader and writer, for tests and for `input`.
+/// `input()` over any reader and writer, for tests.
 pub fn input_from(
     prompt: &str,
     reader: &mut impl BufRead,
@@ -33,6 +27,12 @@ pub fn input_from(
 ) -> io::Result<Option<Vec<u8>>> {
     writer.write_all(prompt.as_bytes())?;
     writer.flush()?;
+    read_line(reader)
+}
+
+/// One line as `input()` returns it: bytes, one trailing `\n` removed;
+/// `None` when the input has ended.
+fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     let mut line = Vec::new();
     if reader.read_until(b'\n', &mut line)? == 0 {
         return Ok(None);
