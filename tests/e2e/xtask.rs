@@ -1,7 +1,9 @@
 //! `cargo xtask`: each demo runs and its transcript shows both sides; the
-//! compare check passes; a wrong task is refused.
+//! compare check passes; the bench reports every measure; a wrong task is
+//! refused.
 
 use std::path::Path;
+use std::time::Duration;
 
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
@@ -180,7 +182,19 @@ fn no_task_or_an_unknown_one_lists_the_tasks_and_exits_2() {
             .code(2)
             .stderr(predicate::str::contains("usage: cargo xtask <task>"));
     }
-    for task in ["demo", "compare"] {
+    for args in [
+        &["bench", "--rounds", "0"][..],
+        &["bench", "--frob"],
+        &["bench", "--requests"],
+    ] {
+        AssertCommand::new(bin("xtask"))
+            .args(args)
+            .timeout(HANG_GUARD)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("xtask: "));
+    }
+    for task in ["demo", "compare", "bench"] {
         AssertCommand::new(bin("xtask"))
             .args([task, "--help"])
             .timeout(HANG_GUARD)
@@ -188,4 +202,115 @@ fn no_task_or_an_unknown_one_lists_the_tasks_and_exits_2() {
             .success()
             .stdout(predicate::str::contains(format!("cargo xtask {task}")));
     }
+}
+
+/// The bench's report has every section and row, each row measured on both
+/// sides, and the chart is written. Counts are tiny and the programs are
+/// the debug builds the support module made (`--dev --no-build`): this
+/// checks the report's shape, not its numbers.
+#[test]
+fn bench_quick_reports_every_measure_as_json_and_a_chart() {
+    let mut command = std::process::Command::new(bin("xtask"));
+    command.args([
+        "bench",
+        "--quick",
+        "--dev",
+        "--no-build",
+        "--json",
+        "--rounds",
+        "1",
+        "--requests",
+        "40",
+        "--concurrency",
+        "4",
+        "--starts",
+        "1",
+        "--chat-lines",
+        "30",
+        "--syscall-requests",
+        "20",
+    ]);
+    let mut bench = Proc::start(command);
+    bench.close_stdin();
+    if bench.try_wait_exit(Duration::from_secs(120)).is_none() {
+        panic!("bench still running after 120 s\n{}", bench.report());
+    }
+    bench.assert_exit_code(0);
+    let json = bench.stdout_text();
+    // Each row is one object, ending where its samples do.
+    let rows: Vec<&str> = json
+        .split("{\"name\": ")
+        .skip(1)
+        .map(|row| row.split("}}").next().unwrap_or(row))
+        .collect();
+    let names: Vec<&str> = rows
+        .iter()
+        .filter_map(|row| row.split('"').nth(1))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "requests/s",
+            "latency p50",
+            "latency p99",
+            "latency max",
+            "failed requests (all rounds)",
+            "CPU per request (user+sys)",
+            "peak RSS",
+            "hello-server",
+            "hello-server",
+            "chat-server",
+            "udp-server",
+            "udp-server + udp-client",
+            "time",
+            "lines",
+            "hello-server",
+            "tcp-client",
+            "chat-server",
+            "chat-client",
+            "udp-server",
+            "udp-client",
+        ],
+        "{}",
+        bench.report()
+    );
+    for title in [
+        "\"title\": \"hello-server, 40 requests over 4 connections\"",
+        "\"title\": \"system calls per request (20 requests, strace -f -c)\"",
+        "\"title\": \"start-up: spawn to readiness line\"",
+        "\"title\": \"a whole UDP conversion",
+        "\"title\": \"chat: 30 lines typed into chat-server",
+        "\"title\": \"binary size (DEBUG builds)\"",
+    ] {
+        assert!(json.contains(title), "no {title}\n{}", bench.report());
+    }
+    // Every row but the strace one (strace may not be installed) and the
+    // /proc ones (Linux only) has Rust's value; compared rows the other's.
+    let on_linux = cfg!(target_os = "linux");
+    for (index, row) in rows.iter().enumerate() {
+        let optional = index == 7 || (!on_linux && (index == 5 || index == 6));
+        if optional {
+            continue;
+        }
+        assert!(!row.contains("\"rust\": null"), "row {index}: {row}");
+        let compared = !row.contains("\"other\": null") || index >= 14;
+        assert!(compared, "row {index} lacks the other side: {row}");
+        assert!(row.contains("\"result\": "), "row {index}: {row}");
+        assert!(row.contains("\"samples\": {"), "row {index}: {row}");
+    }
+    assert!(json.contains("\"failed requests (all rounds)\", \"unit\": \"count\", \"better\": \"lower\", \"rust\": 0, \"other\": 0"), "{}", bench.report());
+    for key in ["\"date\": \"", "\"machine\": {", "\"targets\": {\"met\": "] {
+        assert!(json.contains(key), "no {key}\n{}", bench.report());
+    }
+    let chart = json
+        .split("\"chart\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no chart path\n{}", bench.report()));
+    let svg = std::fs::read_to_string(workspace_root().join(chart))
+        .unwrap_or_else(|error| panic!("cannot read the chart {chart}: {error}"));
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
 }

@@ -4,7 +4,9 @@
 //! - `demo <hello|tcp|chat|udp|all>`: runs a pairing end to end and prints
 //!   one labelled transcript.
 //! - `compare <crate>`: a crate's `main.rs` beside the listing it mirrors.
+//! - `bench`: the release programs measured against the Python listings.
 
+mod bench;
 mod compare;
 mod demo;
 mod width;
@@ -20,6 +22,7 @@ tasks:
   demo chat --live                chat as the client yourself, with a scripted server
   compare <crate> [--markdown]    show a crate's main.rs beside its Python listing
   compare --check                 check every crate's `// py:` annotations
+  bench [--quick] [--json]        measure the programs against the Python listings
 
 `cargo xtask <task> --help` tells more about each.
 ";
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
     let outcome = match task {
         "demo" => demo::run(rest),
         "compare" => compare::run(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             out(TASKS);
             Ok(())
