@@ -116,6 +116,14 @@ impl Settings {
                 other => return Err(TaskError::usage(format!("unknown bench option {other:?}"))),
             }
         }
+        if let Some(path) = &settings.also_hello {
+            if !path.is_file() {
+                return Err(TaskError::usage(format!(
+                    "--also-hello: {} is not a file",
+                    path.display()
+                )));
+            }
+        }
         // Warm each server up with a twentieth of the run (at least 20).
         settings.warmup = (settings.requests / 20).max(20);
         Ok(Some(settings))
