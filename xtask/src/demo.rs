@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{out, workspace_root, TaskError};
+use crate::{out, TaskError};
 
 pub const HELP: &str = "\
 cargo xtask demo <hello|tcp|chat|udp|all> [--live] [--no-build]
@@ -75,7 +75,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         return Err(TaskError::usage("--live goes with the chat pairing only"));
     }
     if build {
-        build_programs()?;
+        crate::build_programs(false)?;
     }
     let style = Style::detect();
     match pairing.as_str() {
@@ -102,25 +102,6 @@ fn run_pairing(name: &str, style: Style) -> Result<(), TaskError> {
         "tcp" => tcp(style),
         "chat" => chat(style),
         _ => udp(style),
-    }
-}
-
-/// `cargo build` of the six programs (debug: quick to build).
-fn build_programs() -> Result<(), TaskError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.args(["build", "--quiet", "--bins"]);
-    for (program, _) in crate::compare::PROGRAMS {
-        command.args(["--package", program]);
-    }
-    let status = command
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|error| TaskError::failed(format!("cannot run cargo build: {error}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(TaskError::failed(format!("cargo build failed ({status})")))
     }
 }
 

@@ -51,6 +51,29 @@ pub fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
+/// `cargo build` of the six programs, in debug (quick to build, for the
+/// demo) or release (for the bench).
+pub fn build_programs(release: bool) -> Result<(), TaskError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.args(["build", "--quiet", "--bins"]);
+    if release {
+        command.arg("--release");
+    }
+    for (program, _) in compare::PROGRAMS {
+        command.args(["--package", program]);
+    }
+    let status = command
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|error| TaskError::failed(format!("cannot run cargo build: {error}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(TaskError::failed(format!("cargo build failed ({status})")))
+    }
+}
+
 /// Writes to stdout; a closed stdout (`| head`) is not worth a panic.
 pub fn out(text: &str) {
     use std::io::Write;

@@ -15,10 +15,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::{out, workspace_root, TaskError};
-use procs::{Contender, Running};
+use procs::{Contender, WAIT};
 use report::{Better, Report, Row, Section, Target, Unit};
 
 pub const HELP: &str = "\
@@ -58,8 +58,6 @@ whether it is met. Exit status 0 once measured, met or not.
 The SVG chart of the ratios is written to target/bench/ratios.svg.
 ";
 
-/// How long a program may take to become ready, or a run to finish.
-const WAIT: Duration = Duration::from_secs(20);
 /// The input of the UDP conversion and what the client must print.
 const UDP_INPUT: &[u8] = b"36.6\n";
 const UDP_EXPECTED: &str = "转换后的温度(单位:华氏温度):97.88000000000001";
@@ -161,7 +159,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             "building the programs ({})",
             if settings.dev { "debug" } else { "release" }
         ));
-        build(settings.dev)?;
+        crate::build_programs(!settings.dev)?;
     }
     let bin_dir = bin_dir(settings.dev)?;
     let peers = workspace_root().join("tests").join("peers");
@@ -224,27 +222,6 @@ fn count(name: &str, text: Option<&String>) -> Result<usize, TaskError> {
 /// One line on stderr saying what the bench is doing.
 fn progress(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "bench: {text}");
-}
-
-fn build(dev: bool) -> Result<(), TaskError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.args(["build", "--quiet", "--bins"]);
-    if !dev {
-        command.arg("--release");
-    }
-    for (program, _) in crate::compare::PROGRAMS {
-        command.args(["--package", program]);
-    }
-    let status = command
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|error| TaskError::failed(format!("cannot run cargo build: {error}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(TaskError::failed(format!("cargo build failed ({status})")))
-    }
 }
 
 /// target/release (or, with --dev, target/debug), found from this xtask
@@ -357,12 +334,7 @@ struct HelloRun {
 }
 
 fn hello_run(contender: &Contender, settings: &Settings) -> Result<HelloRun, TaskError> {
-    let mut server = Running::spawn(
-        &format!("{} hello-server", contender.label),
-        contender.command("hello-server", "127.0.0.1:0"),
-        false,
-    )?;
-    let addr = server.wait_ready(WAIT)?;
+    let (mut server, addr) = contender.start_server("hello-server")?;
     let warmup = load::run(addr, settings.warmup, settings.concurrency);
     let cpu_before = procs::cpu_time(server.pid());
     let result = load::run(addr, settings.requests, settings.concurrency);
@@ -566,26 +538,19 @@ fn startup_section(
 ) -> Result<Section, TaskError> {
     let mut rows = Vec::new();
     for program in ["hello-server", "chat-server", "udp-server"] {
-        let mut samples = Samples::default();
-        for round in 0..settings.rounds {
-            progress(&format!(
-                "round {}/{}: start-up of {program}",
-                round + 1,
-                settings.rounds
-            ));
-            for contender in in_turn(&[rust, python], round) {
-                for _ in 0..settings.starts {
-                    let started = Instant::now();
-                    let mut server = Running::spawn(
-                        &format!("{} {program}", contender.label),
-                        contender.command(program, "127.0.0.1:0"),
-                        false,
-                    )?;
-                    server.wait_ready(WAIT)?;
-                    samples.push(&contender.label, Some(started.elapsed().as_secs_f64()));
-                }
-            }
-        }
+        let samples = timed_rounds(
+            settings,
+            [rust, python],
+            &format!("start-up of {program}"),
+            |contender| {
+                let started = Instant::now();
+                let ready = contender.start_server(program)?;
+                let elapsed = started.elapsed().as_secs_f64();
+                // Stopped only now: its ending is not part of its start.
+                drop(ready);
+                Ok(elapsed)
+            },
+        )?;
         rows.push(
             samples
                 .row(program, Unit::Seconds, Better::Lower, &python.label)
@@ -600,6 +565,26 @@ fn startup_section(
     })
 }
 
+/// `settings.starts` samples of `measure` per side and round, the sides
+/// taking turns going first.
+fn timed_rounds(
+    settings: &Settings,
+    sides: [&Contender; 2],
+    what: &str,
+    mut measure: impl FnMut(&Contender) -> Result<f64, TaskError>,
+) -> Result<Samples, TaskError> {
+    let mut samples = Samples::default();
+    for round in 0..settings.rounds {
+        progress(&format!("round {}/{}: {what}", round + 1, settings.rounds));
+        for contender in in_turn(&sides, round) {
+            for _ in 0..settings.starts {
+                samples.push(&contender.label, Some(measure(&contender)?));
+            }
+        }
+    }
+    Ok(samples)
+}
+
 /// udp-server and udp-client converting one temperature, until both have
 /// exited.
 fn udp_section(
@@ -607,19 +592,7 @@ fn udp_section(
     rust: &Contender,
     python: &Contender,
 ) -> Result<Section, TaskError> {
-    let mut samples = Samples::default();
-    for round in 0..settings.rounds {
-        progress(&format!(
-            "round {}/{}: UDP conversions",
-            round + 1,
-            settings.rounds
-        ));
-        for contender in in_turn(&[rust, python], round) {
-            for _ in 0..settings.starts {
-                samples.push(&contender.label, Some(udp_run(&contender)?));
-            }
-        }
-    }
+    let samples = timed_rounds(settings, [rust, python], "UDP conversions", udp_run)?;
     Ok(Section {
         short: "UDP",
         title: "a whole UDP conversion: both programs started, 36.6 converted, both exited".into(),
@@ -637,17 +610,8 @@ fn udp_section(
 
 fn udp_run(contender: &Contender) -> Result<f64, TaskError> {
     let started = Instant::now();
-    let mut server = Running::spawn(
-        &format!("{} udp-server", contender.label),
-        contender.command("udp-server", "127.0.0.1:0"),
-        false,
-    )?;
-    let addr = server.wait_ready(WAIT)?;
-    let mut client = Running::spawn(
-        &format!("{} udp-client", contender.label),
-        contender.command("udp-client", &addr.to_string()),
-        true,
-    )?;
+    let (mut server, addr) = contender.start_server("udp-server")?;
+    let mut client = contender.start("udp-client", &addr.to_string(), true)?;
     if let Some(mut stdin) = client.stdin.take() {
         stdin
             .write_all(UDP_INPUT)
@@ -723,17 +687,8 @@ fn chat_run(contender: &Contender, count: usize) -> Result<f64, TaskError> {
     let lines = chat_lines(count);
     let typed: String = lines.iter().map(|line| format!("{line}\n")).collect();
     let last = format!("{}\n", lines.last().map_or("", String::as_str));
-    let mut server = Running::spawn(
-        &format!("{} chat-server", contender.label),
-        contender.command("chat-server", "127.0.0.1:0"),
-        false,
-    )?;
-    let addr = server.wait_ready(WAIT)?;
-    let mut client = Running::spawn(
-        &format!("{} chat-client", contender.label),
-        contender.command("chat-client", &addr.to_string()),
-        true,
-    )?;
+    let (mut server, addr) = contender.start_server("chat-server")?;
+    let mut client = contender.start("chat-client", &addr.to_string(), true)?;
     client.wait_for("已连接", WAIT, |client| {
         String::from_utf8_lossy(&client.stdout).contains("已连接")
     })?;

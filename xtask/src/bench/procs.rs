@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use crate::TaskError;
 
+/// How long a program may take to become ready, or a run to finish.
+pub const WAIT: Duration = Duration::from_secs(20);
+
 /// Runs the Python script named by the first argument as `python3
 /// script.py` would, but with stdout line-buffered as in the terminal a
 /// reader runs it in (to a pipe Python holds prints back in 8 KiB blocks,
@@ -70,6 +73,20 @@ impl Contender {
             label,
             kind: Kind::ExtraHello(path),
         }
+    }
+
+    /// Starts `program` with `arg`, named after this side.
+    pub fn start(&self, program: &str, arg: &str, keep_stdout: bool) -> Result<Running, TaskError> {
+        let label = format!("{} {program}", self.label);
+        Running::spawn(&label, self.command(program, arg), keep_stdout)
+    }
+
+    /// Starts the server `program` on a free port and waits until it is
+    /// ready; returns it and its address.
+    pub fn start_server(&self, program: &str) -> Result<(Running, SocketAddr), TaskError> {
+        let mut server = self.start(program, "127.0.0.1:0", false)?;
+        let addr = server.wait_ready(WAIT)?;
+        Ok((server, addr))
     }
 
     /// The command that runs `program` (a crate's name) for this side,

@@ -4,12 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use super::load;
-use super::procs::{Contender, Running};
-
-const WAIT: Duration = Duration::from_secs(10);
+use super::procs::{Contender, Running, WAIT};
 
 pub struct SyscallCount {
     /// Calls that returned (strace's calls minus its errors: the accept4
@@ -50,13 +47,7 @@ pub fn count(
     let describe = |error: crate::TaskError| match error {
         crate::TaskError::Usage(message) | crate::TaskError::Failed(message) => message,
     };
-    let mut server = Running::spawn(
-        &format!("{} hello-server", contender.label),
-        contender.command("hello-server", "127.0.0.1:0"),
-        false,
-    )
-    .map_err(describe)?;
-    let addr = server.wait_ready(WAIT).map_err(describe)?;
+    let (server, addr) = contender.start_server("hello-server").map_err(describe)?;
     let mut command = Command::new(strace);
     command
         .args(["-f", "-c", "-o"])
