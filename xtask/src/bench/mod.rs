@@ -171,7 +171,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
     let interpreter = resolve_python(&settings.python)?;
     let rust = Contender::rust(bin_dir.clone());
-    let python = Contender::python(interpreter, peers);
+    let python = Contender::python(interpreter.clone(), peers);
     let started = Instant::now();
     let date = machine::now_utc();
 
@@ -185,7 +185,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
 
     let mut report = Report {
         date,
-        machine: machine::describe(&settings.python),
+        machine: machine::describe(&interpreter),
         settings: settings.describe(),
         sections,
         chart: None,
@@ -507,8 +507,15 @@ fn syscall_section(
                     "system calls: {} hello-server under strace ({requests} requests)",
                     contender.label
                 ));
-                let file = dir.join(format!("strace-{}.txt", contender.label.to_lowercase()));
-                match syscalls::count(&strace, contender, requests, &file) {
+                // Named after this process, so two benches never share one.
+                let file = dir.join(format!(
+                    "strace-{}-{}.txt",
+                    contender.label.to_lowercase(),
+                    std::process::id()
+                ));
+                let counted = syscalls::count(&strace, contender, requests, &file);
+                let _ = std::fs::remove_file(&file);
+                match counted {
                     Ok(count) => {
                         notes.push(format!("{}: {}", contender.label, count.breakdown()));
                         counts.push(Some(count.per_request));

@@ -37,7 +37,8 @@ pub fn find_strace() -> Option<PathBuf> {
 }
 
 /// Counts the system calls `contender`'s hello server makes over
-/// `requests` sequential requests; the summary is kept in `summary_file`.
+/// `requests` sequential requests; strace writes its summary to
+/// `summary_file`.
 pub fn count(
     strace: &Path,
     contender: &Contender,
