@@ -107,20 +107,7 @@ fn run_pairing(name: &str, style: Style) -> Result<(), TaskError> {
 
 /// The built programs sit beside this xtask binary.
 fn program_path(name: &str) -> Result<PathBuf, TaskError> {
-    let exe = std::env::current_exe()
-        .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
-    let dir = exe
-        .parent()
-        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if path.exists() {
-        Ok(path)
-    } else {
-        Err(TaskError::failed(format!(
-            "{} is not built (run without --no-build)",
-            path.display()
-        )))
-    }
+    crate::built_program(&crate::programs_dir(false)?, name)
 }
 
 /// Colours for a terminal, none otherwise.

@@ -51,6 +51,39 @@ pub fn workspace_root() -> PathBuf {
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
+/// Where `cargo build` put the programs: beside this xtask binary (debug),
+/// or in the release folder beside that one.
+pub fn programs_dir(release: bool) -> Result<PathBuf, TaskError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
+    let own = exe
+        .parent()
+        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
+    Ok(if release {
+        own.parent().unwrap_or(own).join("release")
+    } else {
+        own.to_path_buf()
+    })
+}
+
+/// The file of program `name` in `dir`.
+pub fn program_file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// The file of program `name` in `dir`, which must have been built.
+pub fn built_program(dir: &Path, name: &str) -> Result<PathBuf, TaskError> {
+    let path = program_file(dir, name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(TaskError::failed(format!(
+            "{} is not built (run without --no-build)",
+            path.display()
+        )))
+    }
+}
+
 /// `cargo build` of the six programs, in debug (quick to build, for the
 /// demo) or release (for the bench).
 pub fn build_programs(release: bool) -> Result<(), TaskError> {

@@ -227,24 +227,9 @@ fn progress(text: &str) {
 /// target/release (or, with --dev, target/debug), found from this xtask
 /// binary's own place in target/debug.
 fn bin_dir(dev: bool) -> Result<PathBuf, TaskError> {
-    let exe = std::env::current_exe()
-        .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
-    let own = exe
-        .parent()
-        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
-    let dir = if dev {
-        own.to_path_buf()
-    } else {
-        own.parent().unwrap_or(own).join("release")
-    };
+    let dir = crate::programs_dir(!dev)?;
     for (program, _) in crate::compare::PROGRAMS {
-        let path = dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX));
-        if !path.is_file() {
-            return Err(TaskError::failed(format!(
-                "{} is not built (run without --no-build)",
-                path.display()
-            )));
-        }
+        crate::built_program(&dir, program)?;
     }
     Ok(dir)
 }
@@ -760,7 +745,7 @@ fn size_section(settings: &Settings, bin_dir: &Path) -> Section {
     let rows = crate::compare::PROGRAMS
         .iter()
         .map(|(program, _)| {
-            let path = bin_dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX));
+            let path = crate::program_file(bin_dir, program);
             let size = std::fs::metadata(&path).ok().map(|meta| meta.len() as f64);
             let mut row = Row::new(*program, Unit::Bytes, Better::Lower)
                 .values(size, None)

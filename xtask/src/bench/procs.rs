@@ -93,9 +93,7 @@ impl Contender {
     /// with `arg` (an address) as its one argument.
     pub fn command(&self, program: &str, arg: &str) -> Command {
         let mut command = match &self.kind {
-            Kind::Rust(dir) => {
-                Command::new(dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
-            }
+            Kind::Rust(dir) => Command::new(crate::program_file(dir, program)),
             Kind::Python { python, peers } => {
                 let mut command = Command::new(python);
                 command
