@@ -361,7 +361,9 @@ fn hello_sections(
     let mut max = Samples::default();
     let mut cpu = Samples::default();
     let mut rss = Samples::default();
-    let mut failures: Vec<(String, usize, Vec<String>)> = Vec::new();
+    let mut failed = Samples::default();
+    // (side, message), in the order they came.
+    let mut failure_messages: Vec<(String, String)> = Vec::new();
     for round in 0..settings.rounds {
         for contender in in_turn(&contenders, round) {
             progress(&format!(
@@ -379,21 +381,14 @@ fn hello_sections(
             max.push(label, run.max);
             cpu.push(label, run.cpu_per_request);
             rss.push(label, run.peak_rss);
-            match failures.iter_mut().find(|(name, _, _)| name == label) {
-                Some((_, count, messages)) => {
-                    *count += run.failures;
-                    messages.extend(run.failure_messages);
-                }
-                None => failures.push((label.to_string(), run.failures, run.failure_messages)),
-            }
+            failed.push(label, Some(run.failures as f64));
+            failure_messages.extend(
+                run.failure_messages
+                    .into_iter()
+                    .map(|message| (label.to_string(), message)),
+            );
         }
     }
-    let failed = |label: &str| {
-        failures
-            .iter()
-            .find(|(name, _, _)| name == label)
-            .map(|(_, count, messages)| (*count as f64, messages.clone()))
-    };
     let no_proc = "not available on this OS (it reads Linux's /proc)";
     let compare = |other: &Contender, against_c: bool| {
         let label = other.label.as_str();
@@ -405,19 +400,23 @@ fn hello_sections(
         rows.push(p99.row("latency p99", Unit::Seconds, Better::Lower, label));
         rows.push(max.row("latency max", Unit::Seconds, Better::Lower, label));
         if !against_c {
-            let (rust_failed, rust_messages) = failed("Rust").unwrap_or_default();
-            let (other_failed, other_messages) = failed(label).unwrap_or_default();
+            let total = |side: &str| failed.of(side).iter().sum::<f64>();
             let mut row = Row::new(
                 "failed requests (all rounds)",
                 Unit::Number(0),
                 Better::Lower,
             )
-            .values(Some(rust_failed), Some(other_failed))
+            .values(Some(total("Rust")), Some(total(label)))
             .target(Target::AtMost(0.0));
-            let messages: Vec<String> = rust_messages
+            // Rust's messages first, then the other side's.
+            let messages: Vec<String> = ["Rust", label]
                 .iter()
-                .map(|m| format!("Rust: {m}"))
-                .chain(other_messages.iter().map(|m| format!("{label}: {m}")))
+                .flat_map(|side| {
+                    failure_messages
+                        .iter()
+                        .filter(move |(from, _)| from == side)
+                        .map(|(from, message)| format!("{from}: {message}"))
+                })
                 .take(4)
                 .collect();
             if !messages.is_empty() {
