@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use py_builtins::repr::bytes_repr;
+use listing_support::builtins::repr::bytes_repr;
 
 use crate::support::{run, Rng};
 
@@ -205,7 +205,7 @@ fn generated_float_inputs(count: usize) -> Vec<Vec<u8>> {
 
 #[test]
 fn float_parsing_and_str_match_python_on_120000_inputs() {
-    use py_builtins::float::{float_str, parse_float};
+    use listing_support::builtins::float::{float_str, parse_float};
     let inputs = generated_float_inputs(120_000);
     let expected = python_lines(
         "import sys\n\
@@ -251,7 +251,7 @@ fn float_parsing_and_str_match_python_on_120000_inputs() {
 
 #[test]
 fn str_of_any_double_matches_python_on_20000_bit_patterns() {
-    use py_builtins::float::float_str;
+    use listing_support::builtins::float::float_str;
     let mut rng = Rng::new(0x5eed_0003);
     let values: Vec<f64> = (0..20_000)
         .map(|_| f64::from_bits(rng.next_u64()))

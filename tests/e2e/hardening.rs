@@ -203,7 +203,7 @@ fn hello_server_survives_2000_hostile_connections_and_loses_nothing() {
     use std::net::{Shutdown, TcpStream};
 
     use crate::support::{python, read_to_end_guarded, rust, Proc, Rng, HELLO_REPLY};
-    use py_builtins::repr::bytes_repr;
+    use listing_support::builtins::repr::bytes_repr;
 
     let (server, addr) = Proc::server(rust("hello-server"));
     let pid = server.pid();
@@ -331,7 +331,7 @@ fn udp_server_answers_500_random_datagrams_exactly_or_with_the_error_reply() {
 
     use crate::differential::python_lines;
     use crate::support::{rust, Proc, Rng};
-    use py_builtins::repr::bytes_repr;
+    use listing_support::builtins::repr::bytes_repr;
 
     let mut rng = Rng::new(0x5eed_0500);
     let number_like = b"0123456789.eE+-_ infINFnaNA";

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread::{self, JoinHandle};
 
-use py_builtins::text::decode_all;
+use listing_support::builtins::text::decode_all;
 
 use crate::support::{rust, Proc, Rng, HANG_GUARD};
 

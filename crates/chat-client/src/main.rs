@@ -20,75 +20,78 @@
 
 // py: import socket
 // py: import threading
-use std::net::TcpStream;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use py_builtins::chat::{print_received, Chat, Threads};
-use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
-use py_builtins::input::input;
-use py_builtins::text::TextDecoder;
+use listing_support::builtins::{input, print, TextDecoder};
+use listing_support::chat::{Conversation, Threads};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
 
-const PROGRAM: Program = Program {
-    name: "chat-client",
-    summary: "chat-client: 教程 chat_client.py 的 Rust 版，连接 chat-server，两个线程收发消息 \
-              (the tutorial's chat_client.py in Rust)",
-    addr_role: "chat-server 的地址 / chat-server's address",
-    default_addr: DefaultAddr::Hostname { port: 12345 },
-};
-
-fn main() -> ExitCode {
-    cli::main(&PROGRAM, run)
-}
+// py: s=socket.socket()
+// std creates and connects the socket in one call, `TcpStream::connect`
+// in `run` below.
+// py: host=socket.gethostname()
+// py: port=12345
+// With no address on the command line, the host is this machine's name,
+// from `gethostname()` (see `main`, at the end), and the port is this.
+const PORT: u16 = 12345;
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
-    // py: s=socket.socket()
-    // py: host=socket.gethostname()
-    // py: port=12345
     // py: s.connect((host,port))
-    // std creates and connects the socket in one call; the host name and
-    // port come from the command line or the listing's default.
     let addrs = host_port.resolve()?;
-    let s = TcpStream::connect(&addrs[..])
-        .map_err(|error| Failure::runtime(format!("无法连接 {host_port}: {error}")))?;
+    let s = TcpStream::connect(&addrs[..]).or_fail(|| format!("无法连接 {host_port}"))?;
     let peer = s
         .peer_addr()
-        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的地址: {error}")))?;
+        .or_fail(|| format!("无法读取 {host_port} 的地址"))?;
     // py: print('已连接')
-    cli::print_line("已连接")?;
+    print(&["已连接"])?;
     // The rest is the listing's `if __name__ == '__main__':` block, below
     // the two thread classes as in the listing.
-    start_threads(Chat::new(PROGRAM.name, s, peer))
+    start_threads(s, Conversation::new(peer))
 }
 
 // py: class read(threading.Thread):
 // py:     def run(self):
-fn read(s: &Chat) -> Result<(), Failure> {
+fn read(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
     let mut decoder = TextDecoder::new();
+    let mut buffer = [0u8; 2014];
     // py:         while True:
     loop {
         // py:             recvData = s.recv(2014).decode()
-        // `None`: the server has gone (the listing prints empty messages
+        // 0 bytes: the server has gone (the listing prints empty messages
         // forever instead). A character cut by the 2014 bytes waits for
         // its rest; bytes that are not text print as `\xNN`.
-        let Some(recv_data) = s.recv(&mut decoder)? else {
-            return Ok(());
+        let recv_data = match s.read(&mut buffer) {
+            Ok(0) if decoder.has_pending() => decoder.finish(),
+            Ok(0) => return chat.peer_closed(),
+            Ok(length) => decoder.decode(&buffer[..length]),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return chat.recv_failed(&error),
         };
+        if recv_data.is_empty() {
+            continue; // only the start of a character came: read its rest
+        }
         // py:             print('接收到的数据为:', recvData)
-        print_received(&recv_data)?;
+        print(&["接收到的数据为:", &recv_data])?;
     }
 }
 
 // py: class write(threading.Thread):
 // py:     def run(self):
-fn write(s: &Chat) -> Result<(), Failure> {
+fn write(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
     // py:         while True:
     // py:             send_data = input('请输入要发送的数据:')
     // `None`: stdin ended (Ctrl-D), where the listing's thread dies of an
     // EOFError. It ends the chat here.
     while let Some(send_data) = input("请输入要发送的数据:")? {
         // py:             s.send(send_data.encode())
-        s.send(&send_data)?;
+        // All of it; an empty line sends nothing, as in the listing. A
+        // server that has gone ends the chat.
+        if let Err(error) = s.write_all(&send_data) {
+            return chat.send_failed(&error);
+        }
         // py:             if send_data == 0:
         // py:                 break
         // The listing compares the text with the number 0, which is never
@@ -98,7 +101,12 @@ fn write(s: &Chat) -> Result<(), Failure> {
         }
     }
     // py:         s.close()
-    s.close();
+    // Both directions at once: we do not wait for the server, which in the
+    // listing never closes its side. The chat is marked as ended first, so
+    // that the `read` thread ends quietly; a failed shutdown means the
+    // connection is already gone.
+    chat.end();
+    let _ = s.shutdown(Shutdown::Both);
     Ok(())
 }
 
@@ -107,15 +115,29 @@ fn write(s: &Chat) -> Result<(), Failure> {
 // py:     write = write()
 // py:     write.start()
 // py:     read.start()
-fn start_threads(chat: Chat) -> Result<(), Failure> {
+fn start_threads(s: TcpStream, chat: Conversation) -> Result<(), Failure> {
+    // Each thread gets its own handle on the one socket, as both of the
+    // listing's threads use `s`.
+    let for_read = s.try_clone().or_fail(|| "无法复制套接字")?;
     let chat = Arc::new(chat);
-    let threads = Threads::new();
     let for_write = Arc::clone(&chat);
-    threads.start("write", move || write(&for_write))?;
-    threads.start("read", move || read(&chat))?;
+    let threads = Threads::new();
+    threads.start("write", move || write(s, &for_write))?;
+    threads.start("read", move || read(for_read, &chat))?;
     // py:     read.join()
     // py:     write.join()
     // The chat is over when either thread ends it; the other may be blocked
     // reading stdin, which cannot be interrupted, so it is not waited for.
     threads.first_done()
+}
+
+/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
+/// the help text is this crate's Cargo.toml description. With no address,
+/// the host is `socket.gethostname()`, as in the listing.
+fn main() -> ExitCode {
+    program::main(
+        listing_support::about!(),
+        DefaultAddr::Hostname { port: PORT },
+        run,
+    )
 }

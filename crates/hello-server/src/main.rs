@@ -26,32 +26,13 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
-use py_builtins::repr::bytes_repr;
+use listing_support::builtins::{bytes_repr, print};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
 
 // py: host='127.0.0.1'				#主机IP
 // py: port=8080						#端口号
-const PROGRAM: Program = Program {
-    name: "hello-server",
-    summary: "hello-server: 教程 hello_server.py 的 Rust 版，对每个连接回复 hello world \
-              (the tutorial's hello_server.py in Rust)",
-    addr_role: "要监听的地址 / address to listen on",
-    default_addr: DefaultAddr::Fixed("127.0.0.1:8080"),
-};
-
-/// The reply, byte for byte as the listing sends it.
-const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
-/// How long a client may stay silent before it is closed without a reply
-/// (the listing waits forever, and every other client with it).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long, and how much, to read what is left of a request that did not
-/// fit into the first read, so that closing does not reset the connection.
-const DRAIN_TIME: Duration = Duration::from_millis(200);
-const DRAIN_LIMIT: usize = 64 * 1024;
-
-fn main() -> ExitCode {
-    cli::main(&PROGRAM, run)
-}
+// The first argument may name another address (see `main`, at the end).
+const ADDR: &str = "127.0.0.1:8080";
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: web=socket.socket()				#创建socket对象
@@ -59,31 +40,36 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: web.bind((host,port))			#绑定端口
     // py: web.listen(5)					#设置最多连接数
     // std binds and listens in one call, with its own backlog in place of 5.
-    // `cli::bind` then writes the readiness line on stderr, for tests and
-    // `cargo xtask demo`.
-    let (web, _) = cli::bind(
-        &host_port,
-        |addrs| TcpListener::bind(addrs),
-        TcpListener::local_addr,
-    )?;
+    let addrs = host_port.resolve()?;
+    let web = TcpListener::bind(&addrs[..]).or_fail(|| format!("无法绑定 {host_port}"))?;
+    // The readiness line on stderr, for tests and `cargo xtask demo`.
+    let bound = web
+        .local_addr()
+        .or_fail(|| format!("无法读取 {host_port} 的监听地址"))?;
+    program::listening_on(bound);
     // py: print('服务器等待客户端连接...')
-    cli::print_line("服务器等待客户端连接...")?;
+    print(&["服务器等待客户端连接..."])?;
     // py: while True:
     loop {
         // py:     conn,addr=web.accept()		#建立客户端连接
-        let (conn, addr) = match web.accept() {
+        let (mut conn, addr) = match web.accept() {
             Ok(accepted) => accepted,
             Err(error) => {
                 // Out of file descriptors, say: report, pause briefly so
                 // the loop does not spin, and keep serving.
-                cli::warn(PROGRAM.name, format!("接受连接失败: {error}"));
+                program::warn(format!("接受连接失败: {error}"));
                 thread::sleep(Duration::from_millis(50));
                 continue;
             }
         };
         // py:     data=conn.recv(1024)		#获取客户端请求数据
+        // A silent client gets `IDLE_TIMEOUT`, not forever: the listing
+        // waits for it, and every other client with it.
         let mut buffer = [0u8; 1024];
-        let data = match receive(&conn, &mut buffer) {
+        let received = conn
+            .set_read_timeout(Some(IDLE_TIMEOUT))
+            .and_then(|()| conn.read(&mut buffer));
+        let data = match received {
             Ok(length) => &buffer[..length],
             Err(error) => {
                 report(addr, "读取请求", &error);
@@ -91,9 +77,9 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
             }
         };
         // py:     print(data)					#打印接受到的数据
-        cli::print_line(&bytes_repr(data))?;
+        print(&[&bytes_repr(data)])?;
         // py:     conn.sendall(b'HTTP/1.1 200 OK\r\n\r\nhello world')		#向客户端发送数据
-        if let Err(error) = (&conn).write_all(REPLY) {
+        if let Err(error) = conn.write_all(REPLY) {
             report(addr, "发送回复", &error);
             continue;
         }
@@ -110,13 +96,21 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // process exits.
 }
 
-/// The first read of at most `buffer.len()` bytes, waiting at most
-/// `IDLE_TIMEOUT` for it.
-fn receive(conn: &TcpStream, buffer: &mut [u8]) -> io::Result<usize> {
-    conn.set_read_timeout(Some(IDLE_TIMEOUT))?;
-    let mut reader = conn;
-    reader.read(buffer)
+/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
+/// the help text is this crate's Cargo.toml description.
+fn main() -> ExitCode {
+    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
 }
+
+/// The reply, byte for byte as the listing sends it.
+const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
+/// How long a client may stay silent before it is closed without a reply
+/// (the listing waits forever, and every other client with it).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long, and how much, to read what is left of a request that did not
+/// fit into the first read, so that closing does not reset the connection.
+const DRAIN_TIME: Duration = Duration::from_millis(200);
+const DRAIN_LIMIT: usize = 64 * 1024;
 
 /// A request was read whole if the client ended its stream, or the read
 /// did not fill the buffer and ended with the blank line that ends HTTP
@@ -172,7 +166,7 @@ fn report(addr: SocketAddr, step: &str, error: &io::Error) {
         ),
         _ => format!("与 {addr} 的连接: {step}失败: {error}"),
     };
-    cli::warn(PROGRAM.name, message);
+    program::warn(message);
 }
 
 #[cfg(test)]

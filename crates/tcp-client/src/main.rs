@@ -22,28 +22,13 @@ use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
-use py_builtins::input::input;
-use py_builtins::text::decode_all;
+use listing_support::builtins::{decode_all, input, print};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
 
 // py: host='127.0.0.1'				#主机IP
 // py: port=8080						#端口号
-const PROGRAM: Program = Program {
-    name: "tcp-client",
-    summary: "tcp-client: 教程 tcp_client.py 的 Rust 版，发送一行并打印回复 \
-              (the tutorial's tcp_client.py in Rust)",
-    addr_role: "要连接的服务器地址 / server address to connect to",
-    default_addr: DefaultAddr::Fixed("127.0.0.1:8080"),
-};
-
-/// The most `recv(1024)` returns.
-const REPLY_LIMIT: usize = 1024;
-/// How long to wait for the reply (the listing waits forever).
-const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
-
-fn main() -> ExitCode {
-    cli::main(&PROGRAM, run)
-}
+// The first argument may name another address (see `main`, at the end).
+const ADDR: &str = "127.0.0.1:8080";
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: web=socket.socket()				#创建socket对象
@@ -52,8 +37,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // and dies of a NameError. Here one socket, `s`, is created and
     // connected by one call.
     let addrs = host_port.resolve()?;
-    let mut s = TcpStream::connect(&addrs[..])
-        .map_err(|error| Failure::runtime(format!("无法连接 {host_port}: {error}")))?;
+    let mut s = TcpStream::connect(&addrs[..]).or_fail(|| format!("无法连接 {host_port}"))?;
     // py: send_data=input("请输入要发送的数据")
     let Some(send_data) = input("请输入要发送的数据")? else {
         return Err(Failure::runtime(
@@ -62,21 +46,34 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     };
     // py: s.send(send_data.encode())
     s.write_all(&send_data)
-        .map_err(|error| Failure::runtime(format!("向 {host_port} 发送失败: {error}")))?;
+        .or_fail(|| format!("向 {host_port} 发送失败"))?;
     // Say that nothing more is coming. Without it an empty line sends
     // nothing, and the server and this client wait for each other forever.
     let _ = s.shutdown(Shutdown::Write);
     // py: #接收对方发送过来的数据,最大接收1024个字节
     // py: recvData=s.recv(1024).decode()
-    let (reply, error) = receive_reply(&s);
-    if reply.is_empty() {
+    // Up to 1024 bytes or the end of the stream, waiting at most
+    // `REPLY_TIMEOUT` for each piece (the listing waits forever). `error`
+    // is what stopped the reading, if anything did.
+    let mut reply = [0u8; 1024];
+    let mut length = 0;
+    let mut error = s.set_read_timeout(Some(REPLY_TIMEOUT)).err();
+    while error.is_none() && length < reply.len() {
+        match s.read(&mut reply[length..]) {
+            Ok(0) => break,
+            Ok(read) => length += read,
+            Err(stopped) if stopped.kind() == io::ErrorKind::Interrupted => {}
+            Err(stopped) => error = Some(stopped),
+        }
+    }
+    if length == 0 {
         if let Some(error) = error {
             return Err(reply_failure(&host_port, &error));
         }
     }
-    let recv_data = decode_all(&reply);
+    let recv_data = decode_all(&reply[..length]);
     // py: print('接收到的数据为:',recvData)
-    cli::print_line(&format!("接收到的数据为: {recv_data}"))?;
+    print(&["接收到的数据为:", &recv_data])?;
     // A reply cut short by a reset or the timeout is printed, then reported.
     if let Some(error) = error {
         return Err(reply_failure(&host_port, &error));
@@ -86,25 +83,14 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads the reply: up to `REPLY_LIMIT` bytes or the end of the stream,
-/// waiting at most `REPLY_TIMEOUT` for each piece. Returns what came, and
-/// the error that stopped the reading, if one did.
-fn receive_reply(s: &TcpStream) -> (Vec<u8>, Option<io::Error>) {
-    let mut reply = vec![0u8; REPLY_LIMIT];
-    let mut received = 0;
-    let mut stopped_by = s.set_read_timeout(Some(REPLY_TIMEOUT)).err();
-    let mut reader = s;
-    while stopped_by.is_none() && received < REPLY_LIMIT {
-        match reader.read(&mut reply[received..]) {
-            Ok(0) => break,
-            Ok(read) => received += read,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => stopped_by = Some(error),
-        }
-    }
-    reply.truncate(received);
-    (reply, stopped_by)
+/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
+/// the help text is this crate's Cargo.toml description.
+fn main() -> ExitCode {
+    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
 }
+
+/// How long to wait for the reply (the listing waits forever).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
 fn reply_failure(host_port: &HostPort, error: &io::Error) -> Failure {
     match error.kind() {
@@ -112,6 +98,6 @@ fn reply_failure(host_port: &HostPort, error: &io::Error) -> Failure {
             "{host_port} 在 {} 秒内没有回复完 (no complete reply in time)",
             REPLY_TIMEOUT.as_secs()
         )),
-        _ => Failure::runtime(format!("读取 {host_port} 的回复失败: {error}")),
+        _ => Failure::io(format_args!("读取 {host_port} 的回复失败"), error),
     }
 }

@@ -23,24 +23,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
-use py_builtins::input::input;
-use py_builtins::text::decode_all;
-
-const PROGRAM: Program = Program {
-    name: "udp-client",
-    summary: "udp-client: 教程 udp_client.py 的 Rust 版，发送一个摄氏温度并打印换算结果 \
-              (the tutorial's udp_client.py in Rust)",
-    addr_role: "udp-server 的地址 / udp-server's address",
-    default_addr: DefaultAddr::Fixed("127.0.0.1:8888"),
-};
-
-/// How long to wait for the reply (the listing waits forever).
-const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
-
-fn main() -> ExitCode {
-    cli::main(&PROGRAM, run)
-}
+use listing_support::builtins::{decode_all, input, print};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
@@ -51,8 +35,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
         SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
     };
-    let s = UdpSocket::bind(any_port)
-        .map_err(|error| Failure::runtime(format!("无法创建 UDP 套接字: {error}")))?;
+    let s = UdpSocket::bind(any_port).or_fail(|| "无法创建 UDP 套接字")?;
     // py: data=input('请输入要转换的温度(单位:摄氏度):')
     let Some(data) = input("请输入要转换的温度(单位:摄氏度):")? else {
         return Err(Failure::runtime(
@@ -60,23 +43,39 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         ));
     };
     // py: s.sendto(data.encode(),('127.0.0.1',8888))
-    // `connect` first, so that "port unreachable" (no server there) comes
-    // back as an error instead of silence, then send.
+    // `host_port` is the listing's `ADDR` unless the first argument names
+    // another. `connect` first, so that "port unreachable" (no server
+    // there) comes back as an error instead of silence, then send.
     s.connect(server)
-        .and_then(|()| s.send(&data))
-        .map_err(|error| Failure::runtime(format!("无法向 {host_port} 发送: {error}")))?;
+        .or_fail(|| format!("无法向 {host_port} 发送"))?;
+    s.send(&data)
+        .or_fail(|| format!("无法向 {host_port} 发送"))?;
     // py: print(s.recv(1024).decode())
+    // Waiting at most `REPLY_TIMEOUT`: the listing waits forever.
     let mut reply = [0u8; 1024];
     let length = s
         .set_read_timeout(Some(REPLY_TIMEOUT))
         .and_then(|()| s.recv(&mut reply))
         .map_err(|error| no_reply(&host_port, &error))?;
-    cli::print_line(&decode_all(&reply[..length]))?;
+    print(&[&decode_all(&reply[..length])])?;
     // py: s.close()
     drop(s);
     Ok(())
 }
 
+/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
+/// the help text is this crate's Cargo.toml description. The listing's
+/// address is in its `sendto` line.
+fn main() -> ExitCode {
+    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
+}
+
+/// The listing's address, from `s.sendto(…, ('127.0.0.1',8888))`.
+const ADDR: &str = "127.0.0.1:8888";
+/// How long to wait for the reply (the listing waits forever).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why no reply came, and what to do about it.
 fn no_reply(host_port: &HostPort, error: &io::Error) -> Failure {
     let why = match error.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {

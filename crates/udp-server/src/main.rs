@@ -23,45 +23,31 @@ use std::borrow::Cow;
 use std::net::UdpSocket;
 use std::process::ExitCode;
 
-use py_builtins::cli::{self, DefaultAddr, Failure, HostPort, Program};
-use py_builtins::float::{float_str, parse_float};
-use py_builtins::repr::bytes_repr;
-
-const PROGRAM: Program = Program {
-    name: "udp-server",
-    summary: "udp-server: 教程 udp_server.py 的 Rust 版，把收到的摄氏度换算成华氏度并回复 \
-              (the tutorial's udp_server.py in Rust)",
-    addr_role: "要监听的地址 / address to listen on",
-    default_addr: DefaultAddr::Fixed("127.0.0.1:8888"),
-};
-
-/// How much of unconvertible input the error reply shows.
-const SHOWN_LIMIT: usize = 64;
-
-fn main() -> ExitCode {
-    cli::main(&PROGRAM, run)
-}
+use listing_support::builtins::{bytes_repr, float_str, parse_float, print};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     // std creates the socket inside `UdpSocket::bind`, below.
     // py: s.bind(('127.0.0.1',8888))
-    // `cli::bind` also writes the readiness line on stderr, for tests and
-    // `cargo xtask demo`.
-    let (s, local_addr) = cli::bind(
-        &host_port,
-        |addrs| UdpSocket::bind(addrs),
-        UdpSocket::local_addr,
-    )?;
+    // `host_port` is the listing's `ADDR` unless the first argument names
+    // another.
+    let addrs = host_port.resolve()?;
+    let s = UdpSocket::bind(&addrs[..]).or_fail(|| format!("无法绑定 {host_port}"))?;
+    // The readiness line on stderr, for tests and `cargo xtask demo`.
+    let local_addr = s
+        .local_addr()
+        .or_fail(|| format!("无法读取 {host_port} 的监听地址"))?;
+    program::listening_on(local_addr);
     // py: print('绑定UDP到8888端口')
     // The listing's words name 8888 whatever the port; they stay as they
     // are, and the readiness line above gives the real address.
-    cli::print_line("绑定UDP到8888端口")?;
+    print(&["绑定UDP到8888端口"])?;
     // py: data,addr=s.recvfrom(1024)
     let mut buffer = [0u8; 1024];
     let (length, addr) = s
         .recv_from(&mut buffer)
-        .map_err(|error| Failure::runtime(format!("在 {local_addr} 上接收失败: {error}")))?;
+        .or_fail(|| format!("在 {local_addr} 上接收失败"))?;
     let data = &buffer[..length];
     // py: data=float(data)*1.8+32
     let Some(celsius) = parse_float(&full_width_to_ascii(data)) else {
@@ -82,14 +68,26 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: send_data='转换后的温度(单位:华氏温度):'+str(data)
     let send_data = format!("转换后的温度(单位:华氏温度):{}", float_str(data));
     // py: print('Recrived from %s:%s.'%addr)
-    cli::print_line(&format!("Recrived from {}:{}.", addr.ip(), addr.port()))?;
+    print(&[&format!("Recrived from {}:{}.", addr.ip(), addr.port())])?;
     // py: s.sendto(send_data.encode(),addr)				#encode()将字符串类型转byte
     s.send_to(send_data.as_bytes(), addr)
-        .map_err(|error| Failure::runtime(format!("向 {addr} 发送回复失败: {error}")))?;
+        .or_fail(|| format!("向 {addr} 发送回复失败"))?;
     // py: s.close()
     drop(s);
     Ok(())
 }
+
+/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
+/// the help text is this crate's Cargo.toml description. The listing's
+/// address is in its `bind` and `sendto` lines.
+fn main() -> ExitCode {
+    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
+}
+
+/// The listing's address, from `s.bind(('127.0.0.1',8888))`.
+const ADDR: &str = "127.0.0.1:8888";
+/// How much of unconvertible input the error reply shows.
+const SHOWN_LIMIT: usize = 64;
 
 /// Full-width digits, signs and point and the ideographic space, as Chinese
 /// input methods type them (`２５`, `－４０`, `３６．６`), in their ASCII

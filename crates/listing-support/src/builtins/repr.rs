@@ -1,5 +1,7 @@
 //! Python's `repr()` of a `bytes` object, which is what `print(data)` writes.
 
+use super::push_hex_escape;
+
 /// Returns exactly what Python's `repr(data)` returns for `data: bytes`.
 ///
 /// Printable ASCII stands as itself, `\\`, `\t`, `\n` and `\r` are escaped,
@@ -30,14 +32,6 @@ pub fn bytes_repr(data: &[u8]) -> String {
     }
     out.push(char::from(quote));
     out
-}
-
-/// Appends `\xNN` (two lowercase hex digits) for a value below 256.
-pub(crate) fn push_hex_escape(out: &mut String, value: u32) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push_str("\\x");
-    out.push(char::from(HEX[(value as usize >> 4) & 0xf]));
-    out.push(char::from(HEX[value as usize & 0xf]));
 }
 
 #[cfg(test)]

@@ -4,19 +4,39 @@
 //! The line is read as bytes, so input that is not UTF-8 is not an error,
 //! and only one trailing `\n` is removed (a `\r` stays, as in Python).
 
+use std::fmt;
 use std::io::{self, BufRead, Write};
 
-use crate::cli::{write_stdout, Failure};
+use super::print::{write_stdout, StdoutError};
+
+/// Why `input()` failed: the prompt could not be written, or stdin could
+/// not be read.
+#[derive(Debug)]
+pub enum InputError {
+    Prompt(StdoutError),
+    Stdin(io::Error),
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Prompt(error) => error.fmt(f),
+            InputError::Stdin(error) => write!(f, "无法读取标准输入: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
 
 /// Writes `prompt` to stdout, flushes it, and reads one line from stdin.
-/// `Ok(None)` means stdin ended before a line was typed.
+/// `Ok(None)` means stdin ended before a line was typed (where Python
+/// raises `EOFError`).
 ///
 /// stdout is locked only while the prompt is written: another thread (the
 /// chat's `read`) must be able to print while this one waits for a line.
-pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, Failure> {
-    write_stdout(prompt)?;
-    read_line(&mut io::stdin().lock())
-        .map_err(|error| Failure::runtime(format!("无法读取标准输入: {error}")))
+pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, InputError> {
+    write_stdout(prompt).map_err(InputError::Prompt)?;
+    read_line(&mut io::stdin().lock()).map_err(InputError::Stdin)
 }
 
 /// `input()` over any reader and writer, for tests.

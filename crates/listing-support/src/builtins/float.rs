@@ -1,6 +1,6 @@
 //! Python's `float(data)` for `data: bytes`, and `str(x)` for a float.
 //!
-//! Both follow CPython exactly (DESIGN §3): the parser accepts what
+//! Both follow CPython exactly: the parser accepts what
 //! `float()` accepts and nothing else, and the formatter writes what
 //! `str()` (the same as `repr()`) writes.
 

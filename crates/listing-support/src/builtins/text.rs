@@ -1,5 +1,5 @@
 //! Text from the network, decoded the way `recv(n).decode()` means it, but
-//! safe to print (DESIGN §3).
+//! safe to print (see crates/README.md, Conventions).
 //!
 //! Python's `.decode()` raises on invalid UTF-8 and on a character split
 //! between two reads, and prints terminal control sequences raw. Here an
@@ -7,7 +7,7 @@
 //! invalid bytes print as `\xNN`, and control characters other than `\n`,
 //! `\r` and `\t` (C0, DEL, C1; ESC above all) print as `\xNN` too.
 
-use crate::repr::push_hex_escape;
+use super::push_hex_escape;
 
 /// Decodes a byte stream read in pieces into printable text.
 #[derive(Debug, Default)]

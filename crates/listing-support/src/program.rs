@@ -1,27 +1,74 @@
-//! What the six programs share around their listing: the `[ADDR]` argument,
-//! `--help`, the readiness line, messages on stderr, lines on stdout, and
-//! exit codes (DESIGN §3–4).
+//! What the six programs share around their listing: the `[ADDR]`
+//! argument and `--help`, [`Failure`] and exit codes, messages on stderr
+//! ([`warn`]) and the readiness line ([`listening_on`]). The conventions
+//! are written down in crates/README.md, "Conventions".
 //!
-//! Exit codes: 0 done, 1 a runtime failure, 2 a usage error.
+//! Exit codes: 0 done (also when whoever read stdout has gone), 1 a runtime
+//! failure, 2 a usage error.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-use crate::hostname::gethostname;
+use crate::builtins::{gethostname, InputError, StdoutError};
 
-/// What a binary tells `main` about itself.
-pub struct Program {
-    /// The binary's name, which starts each of its stderr messages.
-    pub name: &'static str,
-    /// One line saying what it does and which listing it mirrors.
-    pub summary: &'static str,
-    /// What `ADDR` is for: "listen on" or "connect to", in words.
-    pub addr_role: &'static str,
-    /// The address used when none is given.
-    pub default_addr: DefaultAddr,
+/// Why a program stopped early.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Something failed at run time: the message says what and why (exit 1).
+    Runtime(String),
+    /// Whoever read our stdout has gone: end quietly (exit 0).
+    StdoutClosed,
+}
+
+impl Failure {
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Failure::Runtime(message.into())
+    }
+
+    /// `{context}: {the OS reason}`, as in
+    /// `无法绑定 127.0.0.1:8080: Address already in use (os error 98)`.
+    pub fn io(context: impl fmt::Display, error: &io::Error) -> Self {
+        Failure::Runtime(format!("{context}: {error}"))
+    }
+}
+
+/// Print and the prompt of `input()` end the program quietly when stdout
+/// has gone, as a closed pipe means nobody is reading.
+impl From<StdoutError> for Failure {
+    fn from(error: StdoutError) -> Self {
+        if error.is_closed() {
+            Failure::StdoutClosed
+        } else {
+            Failure::runtime(error.to_string())
+        }
+    }
+}
+
+impl From<InputError> for Failure {
+    fn from(error: InputError) -> Self {
+        match error {
+            InputError::Prompt(error) => error.into(),
+            InputError::Stdin(_) => Failure::runtime(error.to_string()),
+        }
+    }
+}
+
+/// Context for an `io::Error` in one short call:
+/// `TcpListener::bind(..).or_fail(|| format!("无法绑定 {addr}"))?` fails
+/// with `无法绑定 127.0.0.1:8080: Address already in use (os error 98)`.
+pub trait OrFail<T> {
+    /// The error, if any, as a [`Failure`] saying `{context}: {reason}`.
+    fn or_fail<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T, Failure>;
+}
+
+impl<T> OrFail<T> for io::Result<T> {
+    fn or_fail<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T, Failure> {
+        self.map_err(|error| Failure::io(context(), &error))
+    }
 }
 
 /// The listing's own address, used when the command line names none.
@@ -32,21 +79,24 @@ pub enum DefaultAddr {
     Hostname { port: u16 },
 }
 
-/// Why a program stopped early.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// Something failed at run time: the message says what and why (exit 1).
-    Runtime(String),
-    /// Whoever read our stdout has gone: end quietly (exit 0).
-    StdoutClosed,
-    /// The conversation is over and stderr already says why (exit 0).
-    Ended,
+/// A program's name and one line on what it does, for `--help` and its
+/// messages: [`about!`](crate::about) takes both from the program's
+/// Cargo.toml.
+pub struct About {
+    pub name: &'static str,
+    pub description: &'static str,
 }
 
-impl Failure {
-    pub fn runtime(message: impl Into<String>) -> Self {
-        Failure::Runtime(message.into())
-    }
+/// The calling crate's [`About`], from its Cargo.toml (`name`,
+/// `description`).
+#[macro_export]
+macro_rules! about {
+    () => {
+        $crate::program::About {
+            name: env!("CARGO_PKG_NAME"),
+            description: env!("CARGO_PKG_DESCRIPTION"),
+        }
+    };
 }
 
 /// `host:port` as given on the command line, checked but not yet resolved.
@@ -99,7 +149,7 @@ impl HostPort {
     pub fn resolve(&self) -> Result<Vec<SocketAddr>, Failure> {
         let resolved = (self.host.as_str(), self.port)
             .to_socket_addrs()
-            .map_err(|error| Failure::runtime(format!("无法解析地址 {self}: {error}")))?;
+            .or_fail(|| format!("无法解析地址 {self}"))?;
         let mut addrs: Vec<SocketAddr> = resolved.collect();
         addrs.sort_by_key(|addr| addr.is_ipv6());
         if addrs.is_empty() {
@@ -151,8 +201,8 @@ pub fn parse_args(args: &[OsString]) -> Result<Request, String> {
 }
 
 /// The usage text, naming the default address.
-pub fn usage(program: &Program) -> String {
-    let default = match program.default_addr {
+pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
+    let default = match default_addr {
         DefaultAddr::Fixed(addr) => addr.to_string(),
         DefaultAddr::Hostname { port } => {
             let here = gethostname().unwrap_or_else(|_| "?".to_string());
@@ -160,44 +210,51 @@ pub fn usage(program: &Program) -> String {
         }
     };
     format!(
-        "{summary}\n\n\
+        "{name}: {description}\n\n\
          用法 / usage: {name} [ADDR]\n\n\
-         \x20 ADDR        {role}，写作 host:port (IPv6: [::1]:8080)\n\
+         \x20 ADDR        写作 host:port (IPv6: [::1]:8080)\n\
          \x20             默认 / default: {default}\n\
          \x20 -h, --help  显示本帮助 / show this help\n",
-        summary = program.summary,
-        name = program.name,
-        role = program.addr_role,
+        name = about.name,
+        description = about.description,
     )
 }
 
+/// The program's name, set once by [`main`], for [`warn`].
+static NAME: OnceLock<&'static str> = OnceLock::new();
+
 /// Runs a program: reads the command line, calls `run` with the address,
 /// reports a failure on stderr and turns the outcome into an exit code.
-pub fn main(program: &Program, run: impl FnOnce(HostPort) -> Result<(), Failure>) -> ExitCode {
+pub fn main(
+    about: About,
+    default_addr: DefaultAddr,
+    run: impl FnOnce(HostPort) -> Result<(), Failure>,
+) -> ExitCode {
+    let _ = NAME.set(about.name);
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let outcome = match parse_args(&args) {
         Ok(Request::Help) => {
-            let _ = io::stdout().write_all(usage(program).as_bytes());
+            let _ = io::stdout().write_all(usage(&about, &default_addr).as_bytes());
             return ExitCode::SUCCESS;
         }
         Err(message) => {
-            warn(program.name, format!("{message}\n\n{}", usage(program)));
+            warn(format!("{message}\n\n{}", usage(&about, &default_addr)));
             return ExitCode::from(2);
         }
         Ok(Request::Run(Some(addr))) => run(addr),
-        Ok(Request::Run(None)) => default_addr(program).and_then(run),
+        Ok(Request::Run(None)) => default_host_port(&default_addr).and_then(run),
     };
     match outcome {
-        Ok(()) | Err(Failure::StdoutClosed | Failure::Ended) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::Runtime(message)) => {
-            warn(program.name, message);
+            warn(message);
             ExitCode::FAILURE
         }
     }
 }
 
-fn default_addr(program: &Program) -> Result<HostPort, Failure> {
-    match program.default_addr {
+fn default_host_port(default_addr: &DefaultAddr) -> Result<HostPort, Failure> {
+    match *default_addr {
         DefaultAddr::Fixed(addr) => HostPort::parse(addr).map_err(Failure::Runtime),
         DefaultAddr::Hostname { port } => match gethostname() {
             Ok(host) => Ok(HostPort { host, port }),
@@ -208,62 +265,20 @@ fn default_addr(program: &Program) -> Result<HostPort, Failure> {
     }
 }
 
-/// Binds a server's socket to the first of `host_port`'s addresses that
-/// works, with `bind` (`TcpListener::bind`, `UdpSocket::bind`), then writes
-/// the readiness line. Returns the socket and the address it is bound to.
-pub fn bind<S>(
-    host_port: &HostPort,
-    bind: impl FnOnce(&[SocketAddr]) -> io::Result<S>,
-    local_addr: impl FnOnce(&S) -> io::Result<SocketAddr>,
-) -> Result<(S, SocketAddr), Failure> {
-    let addrs = host_port.resolve()?;
-    let socket =
-        bind(&addrs).map_err(|error| Failure::runtime(format!("无法绑定 {host_port}: {error}")))?;
-    let bound = local_addr(&socket)
-        .map_err(|error| Failure::runtime(format!("无法读取 {host_port} 的监听地址: {error}")))?;
-    announce_listening(bound);
-    Ok((socket, bound))
-}
-
-/// Writes `{name}: {message}` as a line on stderr. stderr is where all that
-/// the Rust adds goes, so stdout stays comparable with the listing's.
-pub fn warn(name: &str, message: impl fmt::Display) {
+/// Writes `{program}: {message}` as a line on stderr. stderr is where all
+/// that the Rust adds goes, so stdout stays comparable with the listing's.
+pub fn warn(message: impl fmt::Display) {
+    let name = NAME.get().copied().unwrap_or("listing-support");
     let _ = writeln!(io::stderr().lock(), "{name}: {message}");
 }
 
-/// The readiness line: the first line a server writes on stderr, once its
-/// socket is bound, so that tests and demos know where and when to connect.
-pub fn announce_listening(addr: SocketAddr) {
+/// The readiness line, `listening on {addr}`: the first line a server
+/// writes on stderr, once its socket is bound, so that tests and demos know
+/// where and when to connect.
+pub fn listening_on(addr: SocketAddr) {
     let mut stderr = io::stderr().lock();
     let _ = writeln!(stderr, "listening on {addr}");
     let _ = stderr.flush();
-}
-
-/// Python's `print(text)`: `text` and a newline, flushed at once, in one
-/// write. A closed stdout ends the program quietly.
-pub fn print_line(text: &str) -> Result<(), Failure> {
-    let mut line = String::with_capacity(text.len() + 1);
-    line.push_str(text);
-    line.push('\n');
-    write_stdout(&line)
-}
-
-/// Writes `text` to stdout and flushes it. stdout stays locked only for
-/// this write, so that another thread can print between two of them.
-pub fn write_stdout(text: &str) -> Result<(), Failure> {
-    let mut stdout = io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(stdout_failure)
-}
-
-/// A failed write to stdout, as a [`Failure`].
-pub fn stdout_failure(error: io::Error) -> Failure {
-    match error.kind() {
-        io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
-        _ => Failure::runtime(format!("无法写标准输出: {error}")),
-    }
 }
 
 #[cfg(test)]
