@@ -79,7 +79,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         // py:     print(data)					#打印接受到的数据
         print(&[&bytes_repr(data)])?;
         // py:     conn.sendall(b'HTTP/1.1 200 OK\r\n\r\nhello world')		#向客户端发送数据
-        if let Err(error) = conn.write_all(REPLY) {
+        if let Err(error) = conn.write_all(b"HTTP/1.1 200 OK\r\n\r\nhello world") {
             report(addr, "发送回复", &error);
             continue;
         }
@@ -102,8 +102,6 @@ fn main() -> ExitCode {
     program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
 }
 
-/// The reply, byte for byte as the listing sends it.
-const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
 /// How long a client may stay silent before it is closed without a reply
 /// (the listing waits forever, and every other client with it).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
