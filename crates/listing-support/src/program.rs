@@ -338,6 +338,18 @@ mod tests {
     }
 
     #[test]
+    fn or_fail_puts_the_context_before_the_os_reason() {
+        let error = io::Error::new(io::ErrorKind::AddrInUse, "Address already in use");
+        let failed: Result<(), Failure> = Err(error).or_fail(|| "无法绑定 127.0.0.1:8080");
+        assert_eq!(
+            failed,
+            Err(Failure::runtime(
+                "无法绑定 127.0.0.1:8080: Address already in use"
+            ))
+        );
+    }
+
+    #[test]
     fn resolution_puts_ipv4_first_and_names_the_address_on_failure() {
         let addrs = hp("127.0.0.1", 9).resolve().unwrap(); // test: an IP resolves to itself
         assert_eq!(addrs[0].to_string(), "127.0.0.1:9");
