@@ -2,8 +2,9 @@
 //! line for line in Rust.
 //!
 //! Connects to chat-server, then chats on two threads: `read` prints each
-//! message that arrives, `write` sends each line you type. Type `0` or
-//! press Ctrl-D to end. Start the server first, in another terminal:
+//! message that arrives, `write` sends each line you type. Type `0`, or
+//! press Ctrl-D (Windows: Ctrl-Z, then Enter), to end. Start the server
+//! first, in another terminal:
 //!
 //! ```text
 //! cargo run -p chat-server           # terminal 1: waits for the client
@@ -83,8 +84,8 @@ fn read(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
 fn write(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
     // py:         while True:
     // py:             send_data = input('请输入要发送的数据:')
-    // `None`: stdin ended (Ctrl-D), where the listing's thread dies of an
-    // EOFError. It ends the chat here.
+    // `None`: stdin ended (Ctrl-D; on Windows Ctrl-Z, then Enter), where
+    // the listing's thread dies of an EOFError. It ends the chat here.
     while let Some(send_data) = input("请输入要发送的数据:")? {
         // py:             s.send(send_data.encode())
         // All of it; an empty line sends nothing, as in the listing. A
