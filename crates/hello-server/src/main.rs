@@ -65,11 +65,12 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         // py:     data=conn.recv(1024)		#获取客户端请求数据
         // A silent client gets `IDLE_TIMEOUT`, not forever: the listing
         // waits for it, and every other client with it.
+        if let Err(error) = conn.set_read_timeout(Some(IDLE_TIMEOUT)) {
+            report(addr, "读取请求", &error);
+            continue;
+        }
         let mut buffer = [0u8; 1024];
-        let received = conn
-            .set_read_timeout(Some(IDLE_TIMEOUT))
-            .and_then(|()| conn.read(&mut buffer));
-        let data = match received {
+        let data = match conn.read(&mut buffer) {
             Ok(length) => &buffer[..length],
             Err(error) => {
                 report(addr, "读取请求", &error);
