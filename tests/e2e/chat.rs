@@ -65,6 +65,14 @@ fn expected_client_stdout() -> String {
     )
 }
 
+/// `ending` types `0`, which it sends and then ends (exit 0); `other`
+/// prints it as the last message.
+fn end_with_0(ending: &mut Proc, other: &Proc) {
+    ending.type_in(b"0\n");
+    ending.assert_exit_code(0);
+    other.wait_stdout(&format!("{RECEIVED}0\n"));
+}
+
 /// Both sides printed the scripted conversation of `converse`, exactly.
 fn assert_conversation(pair: &Pair) {
     pair.server.assert_stdout_eq(expected_server_stdout());
@@ -84,9 +92,7 @@ fn rust_pair_chats_both_ways_and_0_ends_both() {
     let mut pair = rust_pair();
     converse(&mut pair);
     assert_conversation(&pair);
-    pair.server.type_in(b"0\n");
-    pair.server.assert_exit_code(0);
-    pair.client.wait_stdout(&format!("{RECEIVED}0\n"));
+    end_with_0(&mut pair.server, &pair.client);
     pair.client.assert_exit_code(0);
     pair.client.assert_stderr_contains(PEER_CLOSED);
     pair.server.assert_stderr_lacks(PEER_CLOSED);
@@ -110,9 +116,7 @@ fn rust_client_chats_with_the_python_server() {
     let mut pair = start_pair(python("chat_server.py"), rust("chat-client"));
     converse(&mut pair);
     assert_conversation(&pair);
-    pair.client.type_in(b"0\n");
-    pair.client.assert_exit_code(0);
-    pair.server.wait_stdout(&format!("{RECEIVED}0\n"));
+    end_with_0(&mut pair.client, &pair.server);
     pair.server.wait_exit();
 }
 
@@ -120,9 +124,7 @@ fn rust_client_chats_with_the_python_server() {
 fn typing_0_on_the_client_ends_both() {
     let mut pair = rust_pair();
     say(&mut pair.client, &pair.server, "bye");
-    pair.client.type_in(b"0\n");
-    pair.client.assert_exit_code(0);
-    pair.server.wait_stdout(&format!("{RECEIVED}0\n"));
+    end_with_0(&mut pair.client, &pair.server);
     pair.server.assert_exit_code(0);
     pair.server.assert_stderr_contains(PEER_CLOSED);
 }

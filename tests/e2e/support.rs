@@ -281,14 +281,18 @@ impl Proc {
 
     /// Reads the readiness line, `listening on <addr>`, which must be the
     /// first line on stderr.
+    #[track_caller]
     pub fn wait_ready(&self) -> SocketAddr {
         self.stderr.wait_for(HANG_GUARD, |e| e.contains(&b'\n'));
         let stderr = self.stderr_text();
         let first = stderr.lines().next().unwrap_or_default();
-        first
+        match first
             .strip_prefix("listening on ")
             .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| self.fail("no readiness line as first stderr line"))
+        {
+            Some(addr) => addr,
+            None => self.fail("no readiness line as first stderr line"),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -309,6 +313,7 @@ impl Proc {
 
     /// Waits until stdout holds `needle` `count` times; fails the test,
     /// showing everything, if it does not within the hang guard.
+    #[track_caller]
     pub fn wait_stdout_count(&self, needle: &str, count: usize) {
         let needle = needle.as_bytes();
         if !self
@@ -322,15 +327,18 @@ impl Proc {
         }
     }
 
+    #[track_caller]
     pub fn wait_stdout(&self, needle: &str) {
         self.wait_stdout_count(needle, 1);
     }
 
+    #[track_caller]
     pub fn wait_stderr(&self, needle: &str) {
         self.wait_stderr_count(needle, 1);
     }
 
     /// Waits until stderr holds `needle` `count` times.
+    #[track_caller]
     pub fn wait_stderr_count(&self, needle: &str, count: usize) {
         if !self.stderr.wait_for(HANG_GUARD, |err| {
             occurrences(err, needle.as_bytes()) >= count
@@ -340,6 +348,7 @@ impl Proc {
     }
 
     /// Writes to the program's stdin.
+    #[track_caller]
     pub fn type_in(&mut self, text: &[u8]) {
         self.typed.extend_from_slice(text);
         let stdin = self.stdin.as_mut().expect("stdin is still open");
@@ -354,9 +363,12 @@ impl Proc {
     }
 
     /// Waits for the program to exit, and for its output to be complete.
+    #[track_caller]
     pub fn wait_exit(&mut self) -> ExitStatus {
-        self.try_wait_exit(HANG_GUARD)
-            .unwrap_or_else(|| self.fail(format!("still running after {HANG_GUARD:?}")))
+        match self.try_wait_exit(HANG_GUARD) {
+            Some(status) => status,
+            None => self.fail(format!("still running after {HANG_GUARD:?}")),
+        }
     }
 
     /// Like `wait_exit`, but `None` if it is still running after `timeout`.
@@ -380,6 +392,7 @@ impl Proc {
     /// (user + system) the process used in its whole life, read from
     /// `/proc/<pid>/stat` while it is a zombie, before it is reaped. `None`
     /// where there is no `/proc` (not Linux).
+    #[track_caller]
     pub fn wait_exit_with_cpu_time(&mut self) -> (ExitStatus, Option<Duration>) {
         let stat_path = format!("/proc/{}/stat", self.child.id());
         let mut cpu = None;
@@ -437,11 +450,13 @@ impl Proc {
     // Assertions: each failure shows what was expected and the report.
 
     /// Fails the test with `what` and the report.
+    #[track_caller]
     pub fn fail(&self, what: impl Display) -> ! {
         panic!("{what}\n{}", self.report())
     }
 
     /// Fails the test with `what` and the report unless `holds`.
+    #[track_caller]
     pub fn assert_holds(&self, holds: bool, what: impl Display) {
         if !holds {
             self.fail(what);
@@ -449,11 +464,13 @@ impl Proc {
     }
 
     /// Waits for the exit and asserts its code.
+    #[track_caller]
     pub fn assert_exit_code(&mut self, expected: i32) {
         self.assert_exit_code_among(&[expected]);
     }
 
     /// Waits for the exit and asserts its code is one of `expected`.
+    #[track_caller]
     pub fn assert_exit_code_among(&mut self, expected: &[i32]) {
         let code = self.wait_exit().code();
         if !code.is_some_and(|code| expected.contains(&code)) {
@@ -463,6 +480,7 @@ impl Proc {
 
     /// Asserts that `actual`, something of this program's (its output, a
     /// reply it sent), is `expected` byte for byte.
+    #[track_caller]
     pub fn assert_bytes_eq(
         &self,
         what: &str,
@@ -475,15 +493,18 @@ impl Proc {
     }
 
     /// Asserts stdout so far, byte for byte.
+    #[track_caller]
     pub fn assert_stdout_eq(&self, expected: impl AsRef<[u8]>) {
         self.assert_bytes_eq("stdout", self.stdout(), expected);
     }
 
     /// Asserts that `reply`, which this program sent, is `expected`.
+    #[track_caller]
     pub fn assert_reply(&self, reply: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
         self.assert_bytes_eq("reply", reply, expected);
     }
 
+    #[track_caller]
     pub fn assert_stdout_lacks(&self, needle: &str) {
         self.assert_holds(
             !self.stdout_text().contains(needle),
@@ -491,6 +512,7 @@ impl Proc {
         );
     }
 
+    #[track_caller]
     pub fn assert_stdout_ends_with(&self, tail: &str) {
         self.assert_holds(
             self.stdout_text().ends_with(tail),
@@ -498,6 +520,7 @@ impl Proc {
         );
     }
 
+    #[track_caller]
     pub fn assert_stderr_contains(&self, needle: &str) {
         self.assert_holds(
             self.stderr_text().contains(needle),
@@ -505,6 +528,7 @@ impl Proc {
         );
     }
 
+    #[track_caller]
     pub fn assert_stderr_lacks(&self, needle: &str) {
         self.assert_holds(
             !self.stderr_text().contains(needle),
@@ -513,12 +537,14 @@ impl Proc {
     }
 
     /// Nothing the program met made it panic.
+    #[track_caller]
     pub fn assert_no_panic(&self) {
         self.assert_stderr_lacks("panicked");
     }
 
     /// Asserts this program's `view` (its stdout, normalised as needed) is
     /// the `reference` program's (the Python listing's), showing both.
+    #[track_caller]
     pub fn assert_same_as(&self, reference: &Proc, view: impl Fn(&Proc) -> Vec<u8>) {
         if let Some(difference) = difference(&view(self), &view(reference)) {
             panic!(
@@ -530,6 +556,7 @@ impl Proc {
     }
 
     /// Asserts stdout is the `reference` program's, byte for byte.
+    #[track_caller]
     pub fn assert_same_stdout_as(&self, reference: &Proc) {
         self.assert_same_as(reference, Proc::stdout);
     }
@@ -544,6 +571,7 @@ impl Drop for Proc {
 }
 
 /// Asserts two byte strings are equal, telling where they part.
+#[track_caller]
 pub fn assert_bytes_eq(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
     if let Some(difference) = difference(actual.as_ref(), expected.as_ref()) {
         panic!("{what}: {difference}");
@@ -563,13 +591,18 @@ fn difference(actual: &[u8], expected: &[u8]) -> Option<String> {
         .take_while(|(a, e)| a == e)
         .count();
     let line = 1 + occurrences(&expected[..at], b"\n");
+    // From a character's first byte, so the excerpt starts readable.
+    let is_continuation = |byte: &u8| (0x80..0xc0).contains(byte);
     let around = |bytes: &[u8]| {
-        let from = at.saturating_sub(40);
         let to = bytes.len().min(at + 40);
-        escaped(&bytes[from.min(to)..to], 200)
+        let mut from = at.saturating_sub(40).min(to);
+        while from > 0 && bytes.get(from).is_some_and(is_continuation) {
+            from -= 1;
+        }
+        escaped(&bytes[from..to], 200)
     };
     let mut message = format!(
-        "differs at byte {at} (line {line}), lengths {} and {} expected\n  \
+        "differs at byte {at} (line {line}); {} bytes, {} expected\n  \
          expected here: {}\n  actual here:   {}",
         actual.len(),
         expected.len(),

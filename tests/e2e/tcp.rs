@@ -15,15 +15,19 @@ fn client(command: Command, addr: SocketAddr, typed: &[u8]) -> Proc {
     run(with_addr(command, addr), typed)
 }
 
-/// What tcp-client prints for one exchange with a hello server.
-fn expected_stdout() -> Vec<u8> {
-    [
-        TCP_PROMPT.as_bytes(),
-        RECEIVED.as_bytes(),
-        HELLO_REPLY,
-        b"\n",
-    ]
-    .concat()
+/// The client ended well (exit 0) and printed its prompt and the hello
+/// reply.
+fn assert_got_hello(client: &mut Proc) {
+    client.assert_exit_code(0);
+    client.assert_stdout_eq(
+        [
+            TCP_PROMPT.as_bytes(),
+            RECEIVED.as_bytes(),
+            HELLO_REPLY,
+            b"\n",
+        ]
+        .concat(),
+    );
 }
 
 #[test]
@@ -34,8 +38,7 @@ fn tcp_client_talks_to_the_rust_hello_server() {
         addr,
         b"hello, \xe4\xb8\x96\xe7\x95\x8c\r\n",
     );
-    client.assert_exit_code(0);
-    client.assert_stdout_eq(expected_stdout());
+    assert_got_hello(&mut client);
     // The line went without its \n, its \r kept.
     server.wait_stdout("b'hello, \\xe4\\xb8\\x96\\xe7\\x95\\x8c\\r'\n");
 }
@@ -64,8 +67,7 @@ fn tcp_client_prints_what_the_python_client_prints() {
 fn tcp_client_talks_to_the_python_hello_server() {
     let (server, addr) = Proc::server(python("hello_server.py"));
     let mut client = client(rust("tcp-client"), addr, b"from rust\n");
-    client.assert_exit_code(0);
-    client.assert_stdout_eq(expected_stdout());
+    assert_got_hello(&mut client);
     server.wait_stdout("b'from rust'\n");
 }
 
@@ -76,8 +78,7 @@ fn an_empty_line_does_not_deadlock() {
     for server in [rust("hello-server"), python("hello_server.py")] {
         let (server, addr) = Proc::server(server);
         let mut client = client(rust("tcp-client"), addr, b"\n");
-        client.assert_exit_code(0);
-        client.assert_stdout_eq(expected_stdout());
+        assert_got_hello(&mut client);
         server.wait_stdout("b''\n");
     }
 }
