@@ -3,18 +3,17 @@
 //! and hostile messages.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
-use crate::support::{bin, occurrences, python, run, rust, Proc, HANG_GUARD};
-
-const PROMPT: &str = "请输入要发送的数据:";
-const RECEIVED: &str = "接收到的数据为: ";
-const PEER_CLOSED: &str = "对方已关闭连接";
+use crate::support::{
+    bin, chat_messages, local_listener, occurrences, python, run, rust, with_addr, Proc,
+    CHAT_CLIENT_CONNECTED, CHAT_PROMPT, CHAT_SERVER_CONNECTED, HANG_GUARD, PEER_CLOSED, RECEIVED,
+};
 
 /// A server and its one client, connected, each showing its first prompt.
 struct Pair {
@@ -24,13 +23,11 @@ struct Pair {
 
 fn start_pair(server: Command, client: Command) -> Pair {
     let (server, addr) = Proc::server(server);
-    let mut client = client;
-    client.arg(addr.to_string());
-    let client = Proc::start(client);
-    server.wait_stdout("连接已经建立\n");
-    client.wait_stdout("已连接\n");
-    server.wait_stdout(PROMPT);
-    client.wait_stdout(PROMPT);
+    let client = Proc::start(with_addr(client, addr));
+    server.wait_stdout(CHAT_SERVER_CONNECTED);
+    client.wait_stdout(CHAT_CLIENT_CONNECTED);
+    server.wait_stdout(CHAT_PROMPT);
+    client.wait_stdout(CHAT_PROMPT);
     Pair { server, client }
 }
 
@@ -41,11 +38,11 @@ fn rust_pair() -> Pair {
 /// `from` types `line`; waits until `from` prompts again and `to` has
 /// printed the message. Pacing by output, never by time.
 fn say(from: &mut Proc, to: &Proc, line: &str) {
-    let prompts = occurrences(&from.stdout(), PROMPT.as_bytes());
+    let prompts = occurrences(&from.stdout(), CHAT_PROMPT.as_bytes());
     let shown = format!("{RECEIVED}{line}\n");
     let seen = occurrences(&to.stdout(), shown.as_bytes());
     from.type_in(format!("{line}\n").as_bytes());
-    from.wait_stdout_count(PROMPT, prompts + 1);
+    from.wait_stdout_count(CHAT_PROMPT, prompts + 1);
     to.wait_stdout_count(&shown, seen + 1);
 }
 
@@ -57,26 +54,29 @@ fn converse(pair: &mut Pair) {
 }
 
 fn expected_server_stdout() -> String {
-    format!("连接已经建立\n{PROMPT}{PROMPT}{RECEIVED}hello, server\n{PROMPT}")
+    format!(
+        "{CHAT_SERVER_CONNECTED}{CHAT_PROMPT}{CHAT_PROMPT}{RECEIVED}hello, server\n{CHAT_PROMPT}"
+    )
 }
 
 fn expected_client_stdout() -> String {
-    format!("已连接\n{PROMPT}{RECEIVED}你好，客户端\n{PROMPT}{RECEIVED}第二条 second\n")
+    format!(
+        "{CHAT_CLIENT_CONNECTED}{CHAT_PROMPT}{RECEIVED}你好，客户端\n{CHAT_PROMPT}{RECEIVED}第二条 second\n"
+    )
 }
 
-fn assert_conversation(pair: &Pair, pairing: &str) {
-    assert_eq!(
-        pair.server.stdout_text(),
-        expected_server_stdout(),
-        "{pairing}: server\n{}",
-        pair.server.report()
-    );
-    assert_eq!(
-        pair.client.stdout_text(),
-        expected_client_stdout(),
-        "{pairing}: client\n{}",
-        pair.client.report()
-    );
+/// `ending` types `0`, which it sends and then ends (exit 0); `other`
+/// prints it as the last message.
+fn end_with_0(ending: &mut Proc, other: &Proc) {
+    ending.type_in(b"0\n");
+    ending.assert_exit_code(0);
+    other.wait_stdout(&format!("{RECEIVED}0\n"));
+}
+
+/// Both sides printed the scripted conversation of `converse`, exactly.
+fn assert_conversation(pair: &Pair) {
+    pair.server.assert_stdout_eq(expected_server_stdout());
+    pair.client.assert_stdout_eq(expected_client_stdout());
 }
 
 #[test]
@@ -84,37 +84,27 @@ fn the_python_pair_prints_what_this_test_expects() {
     // The reference: the listings' own stdout for the scripted session.
     let mut pair = start_pair(python("chat_server.py"), python("chat_client.py"));
     converse(&mut pair);
-    assert_conversation(&pair, "python↔python");
+    assert_conversation(&pair);
 }
 
 #[test]
 fn rust_pair_chats_both_ways_and_0_ends_both() {
     let mut pair = rust_pair();
     converse(&mut pair);
-    assert_conversation(&pair, "rust↔rust");
-    pair.server.type_in(b"0\n");
-    pair.server.assert_exit_code(0);
-    pair.client.wait_stdout(&format!("{RECEIVED}0\n"));
+    assert_conversation(&pair);
+    end_with_0(&mut pair.server, &pair.client);
     pair.client.assert_exit_code(0);
-    assert!(
-        pair.client.stderr_text().contains(PEER_CLOSED),
-        "{}",
-        pair.client.report()
-    );
-    assert!(
-        !pair.server.stderr_text().contains(PEER_CLOSED),
-        "{}",
-        pair.server.report()
-    );
+    pair.client.assert_stderr_contains(PEER_CLOSED);
+    pair.server.assert_stderr_lacks(PEER_CLOSED);
     // Nothing more was printed after the conversation and the 0.
-    assert_eq!(pair.server.stdout_text(), expected_server_stdout());
+    pair.server.assert_stdout_eq(expected_server_stdout());
 }
 
 #[test]
 fn rust_server_chats_with_the_python_client() {
     let mut pair = start_pair(rust("chat-server"), python("chat_client.py"));
     converse(&mut pair);
-    assert_conversation(&pair, "rust server↔python client");
+    assert_conversation(&pair);
     pair.server.type_in(b"0\n");
     pair.server.assert_exit_code(0);
     // The Python peer ends when it reads the end of the stream.
@@ -125,10 +115,8 @@ fn rust_server_chats_with_the_python_client() {
 fn rust_client_chats_with_the_python_server() {
     let mut pair = start_pair(python("chat_server.py"), rust("chat-client"));
     converse(&mut pair);
-    assert_conversation(&pair, "python server↔rust client");
-    pair.client.type_in(b"0\n");
-    pair.client.assert_exit_code(0);
-    pair.server.wait_stdout(&format!("{RECEIVED}0\n"));
+    assert_conversation(&pair);
+    end_with_0(&mut pair.client, &pair.server);
     pair.server.wait_exit();
 }
 
@@ -136,15 +124,9 @@ fn rust_client_chats_with_the_python_server() {
 fn typing_0_on_the_client_ends_both() {
     let mut pair = rust_pair();
     say(&mut pair.client, &pair.server, "bye");
-    pair.client.type_in(b"0\n");
-    pair.client.assert_exit_code(0);
-    pair.server.wait_stdout(&format!("{RECEIVED}0\n"));
+    end_with_0(&mut pair.client, &pair.server);
     pair.server.assert_exit_code(0);
-    assert!(
-        pair.server.stderr_text().contains(PEER_CLOSED),
-        "{}",
-        pair.server.report()
-    );
+    pair.server.assert_stderr_contains(PEER_CLOSED);
 }
 
 #[test]
@@ -159,17 +141,9 @@ fn end_of_input_on_either_side_ends_both() {
         ending.close_stdin();
         ending.assert_exit_code(0);
         other.assert_exit_code(0);
-        assert!(
-            other.stderr_text().contains(PEER_CLOSED),
-            "{}",
-            other.report()
-        );
+        other.assert_stderr_contains(PEER_CLOSED);
         // Nothing was sent: the other side printed no message.
-        assert!(
-            !other.stdout_text().contains(RECEIVED),
-            "{}",
-            other.report()
-        );
+        other.assert_stdout_lacks(RECEIVED);
     }
 }
 
@@ -185,17 +159,12 @@ fn killing_either_side_ends_the_other_without_spinning() {
         };
         killed.kill();
         let (status, cpu) = other.wait_exit_with_cpu_time();
-        assert!(status.code().is_some(), "{}", other.report());
-        assert!(
-            other.stderr_text().contains(PEER_CLOSED),
-            "{}",
-            other.report()
-        );
+        other.assert_holds(status.code().is_some(), "ended by a signal");
+        other.assert_stderr_contains(PEER_CLOSED);
         if let Some(cpu) = cpu {
-            assert!(
+            other.assert_holds(
                 cpu < Duration::from_millis(100),
-                "used {cpu:?} of CPU\n{}",
-                other.report()
+                format!("used {cpu:?} of CPU"),
             );
         }
     }
@@ -204,15 +173,11 @@ fn killing_either_side_ends_the_other_without_spinning() {
 #[test]
 fn a_reset_connection_is_reported_with_exit_1() {
     let (mut server, addr) = Proc::server(rust("chat-server"));
-    let mut reset = python("reset_client.py");
-    reset.args([addr.to_string(), "one message".to_string()]);
+    let mut reset = with_addr(python("reset_client.py"), addr);
+    reset.arg("one message");
     run(reset, b"").assert_exit_code(0);
     server.assert_exit_code(1);
-    assert!(
-        server.stderr_text().contains("连接被对方重置"),
-        "{}",
-        server.report()
-    );
+    server.assert_stderr_contains("连接被对方重置");
 }
 
 #[test]
@@ -224,20 +189,10 @@ fn a_second_client_is_refused() {
         first.trim_start_matches("listening on ").to_string()
     };
     let second = TcpStream::connect(&addr);
-    assert!(
+    pair.server.assert_holds(
         second.is_err(),
-        "a second client could connect to {addr}\n{}",
-        pair.server.report()
+        format!("a second client could connect to {addr}"),
     );
-}
-
-/// The text of all the messages `proc` printed, joined.
-fn received_content(proc: &Proc) -> String {
-    proc.stdout_text()
-        .replace(PROMPT, "")
-        .lines()
-        .filter_map(|line| line.strip_prefix(RECEIVED))
-        .collect()
 }
 
 #[test]
@@ -249,14 +204,13 @@ fn long_messages_arrive_whole() {
     for message in [long_ascii, long_chinese] {
         let mut pair = rust_pair();
         pair.server.type_in(format!("{message}\n").as_bytes());
-        pair.server.wait_stdout_count(PROMPT, 2);
+        pair.server.wait_stdout_count(CHAT_PROMPT, 2);
         pair.server.type_in(b"0\n");
         pair.client.assert_exit_code(0);
-        assert_eq!(
-            received_content(&pair.client),
+        pair.client.assert_bytes_eq(
+            "the messages",
+            chat_messages(&pair.client),
             format!("{message}0"),
-            "{}",
-            pair.client.report()
         );
     }
 }
@@ -276,10 +230,8 @@ fn invalid_utf8_and_escape_sequences_from_the_client_are_shown_escaped() {
 
 #[test]
 fn invalid_utf8_and_escape_sequences_from_the_server_are_shown_escaped() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let mut command = rust("chat-client");
-    command.arg(listener.local_addr().expect("addr").to_string());
-    let mut client = Proc::start(command);
+    let (listener, addr) = local_listener();
+    let mut client = Proc::start(with_addr(rust("chat-client"), addr));
     let (mut peer, _) = listener.accept().expect("accept");
     peer.write_all(HOSTILE).expect("send");
     client.wait_stdout(&format!("{RECEIVED}{HOSTILE_SHOWN}\n"));
@@ -298,7 +250,7 @@ fn the_server_chats_with_netcat() {
     let mut nc = Command::new("nc");
     nc.args(["-N", &addr.ip().to_string(), &addr.port().to_string()]);
     let mut nc = Proc::start(nc);
-    server.wait_stdout("连接已经建立\n");
+    server.wait_stdout(CHAT_SERVER_CONNECTED);
     nc.type_in("来自 nc 的问候\n".as_bytes());
     // nc sends the line with its newline, which prints raw.
     server.wait_stdout(&format!("{RECEIVED}来自 nc 的问候\n\n"));
@@ -308,7 +260,7 @@ fn the_server_chats_with_netcat() {
     server.assert_exit_code(0);
     nc.close_stdin();
     nc.wait_exit();
-    assert_eq!(nc.stdout_text(), "服务器的回答0", "{}", nc.report());
+    nc.assert_stdout_eq("服务器的回答0");
 }
 
 #[test]

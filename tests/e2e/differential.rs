@@ -1,30 +1,9 @@
 //! The support library against `python3` itself, over many generated
 //! inputs, all in one Python process.
 
-use std::process::Command;
-
 use listing_support::builtins::repr::bytes_repr;
 
-use crate::support::{run, Rng};
-
-/// Runs a Python program that reads one hex-encoded input per line and
-/// prints one result per line; returns the results.
-pub fn python_lines(program: &str, inputs: &[Vec<u8>]) -> Vec<String> {
-    let mut stdin = String::new();
-    for input in inputs {
-        for byte in input {
-            stdin.push_str(&format!("{byte:02x}"));
-        }
-        stdin.push('\n');
-    }
-    let mut command = Command::new("python3");
-    command.args(["-c", program]);
-    let mut python = run(command, stdin.as_bytes());
-    python.assert_exit_code(0);
-    let lines: Vec<String> = python.stdout_text().lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), inputs.len(), "{}", python.report());
-    lines
-}
+use crate::support::{python_lines, Rng};
 
 /// Byte strings of every kind the repr treats differently.
 fn generated_byte_strings(count: usize) -> Vec<Vec<u8>> {

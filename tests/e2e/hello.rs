@@ -8,14 +8,10 @@ use std::process::Command;
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
-use crate::support::{bin, python, read_to_end_guarded, run, rust, Proc, HANG_GUARD, HELLO_REPLY};
-
-/// Sends `request` as one write and reads the reply to its end.
-fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.write_all(request).expect("send the request");
-    read_to_end_guarded(&mut stream).expect("a reply and a clean end of stream")
-}
+use crate::support::{
+    bin, open_fds, poll_until, python, read_to_end_guarded, run, rust, tcp_exchange, with_addr,
+    Proc, HANG_GUARD, HELLO_BANNER, HELLO_REPLY,
+};
 
 fn hello_server() -> (Proc, SocketAddr) {
     Proc::server(rust("hello-server"))
@@ -24,8 +20,8 @@ fn hello_server() -> (Proc, SocketAddr) {
 #[test]
 fn a_get_from_a_plain_tcp_stream_gets_hello_world() {
     let (server, addr) = hello_server();
-    let reply = exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+    let reply = tcp_exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    server.assert_reply(reply, HELLO_REPLY);
     server.wait_stdout("b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'\n");
 }
 
@@ -38,13 +34,7 @@ fn a_get_from_python_urllib_gets_hello_world() {
         "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read())",
         &format!("http://{addr}/tutorial"),
     ]);
-    let client = run(client, b"");
-    assert_eq!(
-        client.stdout_text(),
-        "b'hello world'\n",
-        "{}",
-        client.report()
-    );
+    run(client, b"").assert_stdout_eq("b'hello world'\n");
     server.wait_stdout("b'GET /tutorial HTTP/1.1\\r\\n");
 }
 
@@ -75,60 +65,82 @@ fn stdout_is_the_python_listings_for_the_same_requests() {
                 stream.shutdown(Shutdown::Write).expect("shutdown");
             }
             let reply = read_to_end_guarded(&mut stream).expect("reply");
-            assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+            server.assert_reply(reply, HELLO_REPLY);
         }
         // The banner, then one line per request.
         server.wait_stdout_count("\n", requests.len() + 1);
     }
-    let normalised = |server: &Proc, addr: SocketAddr| {
-        server
-            .stdout_text()
-            .replace(&addr.port().to_string(), "PORT")
-    };
-    assert_eq!(
-        normalised(&rust_server, rust_addr),
-        normalised(&python_server, python_addr),
-        "\nRust:\n{}\nPython:\n{}",
-        rust_server.report(),
-        python_server.report()
-    );
+    // Each server's own address, in the Host header, reads ADDR.
+    rust_server.assert_same_as(&python_server, |server| {
+        let mut stdout = server.stdout_text();
+        for addr in [rust_addr, python_addr] {
+            stdout = stdout.replace(&addr.to_string(), "ADDR");
+        }
+        stdout.into_bytes()
+    });
 }
 
 #[test]
 fn an_idle_client_is_closed_without_reply_and_the_next_is_served() {
     let (server, addr) = hello_server();
     let mut idle = TcpStream::connect(addr).expect("connect the idle client");
-    let reply = exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
-    assert_eq!(reply, HELLO_REPLY, "{}", server.report());
+    let reply = tcp_exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
+    server.assert_reply(reply, HELLO_REPLY);
     server.wait_stdout("b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n");
     let idle_got = read_to_end_guarded(&mut idle).expect("the idle client sees a clean close");
-    assert_eq!(idle_got, b"", "{}", server.report());
+    server.assert_bytes_eq("what the idle client got", idle_got, b"");
     server.wait_stderr("秒内没有收到请求");
-    assert_eq!(
-        server.stdout_text(),
-        "服务器等待客户端连接...\nb'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n",
-        "{}",
-        server.report()
+    server.assert_stdout_eq(format!(
+        "{HELLO_BANNER}b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n"
+    ));
+}
+
+#[test]
+fn idle_clients_are_closed_one_by_one_and_the_next_is_served() {
+    let (server, addr) = hello_server();
+    let fds_before = open_fds(server.pid());
+    let mut idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(addr).expect("connect an idle client"))
+        .collect();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .write_all(b"GET /after-three-idle HTTP/1.1\r\n\r\n")
+        .expect("send");
+    server.assert_reply(
+        read_to_end_guarded(&mut stream).expect("reply"),
+        HELLO_REPLY,
+    );
+    server.wait_stdout("b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n");
+    for client in &mut idle {
+        let got = read_to_end_guarded(client).expect("a clean close");
+        server.assert_holds(got.is_empty(), "an idle client got bytes");
+    }
+    server.assert_stdout_eq(format!(
+        "{HELLO_BANNER}b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n"
+    ));
+    // The third note may still be on its way through the pipe.
+    server.wait_stderr_count("秒内没有收到请求", 3);
+    let notes = server.stderr_text().matches("秒内没有收到请求").count();
+    server.assert_holds(notes == 3, format!("{notes} notes, expected 3"));
+    drop(stream);
+    poll_until(HANG_GUARD, || open_fds(server.pid()) <= fds_before);
+    let fds_after = open_fds(server.pid());
+    server.assert_holds(
+        fds_after == fds_before,
+        format!("descriptors {fds_before} → {fds_after}"),
     );
 }
 
 #[test]
 fn a_client_that_resets_is_reported_and_the_server_keeps_serving() {
     let (server, addr) = hello_server();
-    let mut before = python("reset_client.py");
-    before.arg(addr.to_string());
-    run(before, b"").assert_exit_code(0);
-    let mut after = python("reset_client.py");
-    after.args([addr.to_string(), "GET /reset HTTP/1.1\r\n\r\n".to_string()]);
+    run(with_addr(python("reset_client.py"), addr), b"").assert_exit_code(0);
+    let mut after = with_addr(python("reset_client.py"), addr);
+    after.arg("GET /reset HTTP/1.1\r\n\r\n");
     run(after, b"").assert_exit_code(0);
     server.wait_stderr("Connection reset by peer");
     for _ in 0..3 {
-        assert_eq!(
-            exchange(addr, b"GET / HTTP/1.1\r\n\r\n"),
-            HELLO_REPLY,
-            "{}",
-            server.report()
-        );
+        server.assert_reply(tcp_exchange(addr, b"GET / HTTP/1.1\r\n\r\n"), HELLO_REPLY);
     }
     server.wait_stdout_count("b'GET / HTTP/1.1\\r\\n\\r\\n'\n", 3);
 }
@@ -140,11 +152,10 @@ fn a_large_request_gets_the_reply_and_a_clean_end_not_a_reset() {
         let head = format!("POST /upload HTTP/1.1\r\nContent-Length: {size}\r\n\r\n");
         let mut request = head.into_bytes();
         request.resize(request.len() + size, b'a');
-        let reply = exchange(addr, &request);
-        assert_eq!(reply, HELLO_REPLY, "size {size}\n{}", server.report());
+        server.assert_reply(tcp_exchange(addr, &request), HELLO_REPLY);
     }
     // The request line without its blank line: may be incomplete too.
-    assert_eq!(exchange(addr, b"GET / HTTP/1.1\r\nHost"), HELLO_REPLY);
+    server.assert_reply(tcp_exchange(addr, b"GET / HTTP/1.1\r\nHost"), HELLO_REPLY);
     server.wait_stdout_count("b'POST /upload HTTP/1.1\\r\\nContent-Length: ", 4);
 }
 

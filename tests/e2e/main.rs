@@ -2,13 +2,23 @@
 //! `tests/peers` run as real processes, on ports the OS picks, and talk to
 //! each other over loopback. Requires `python3` (3.8 or newer) on PATH.
 
+// Test code: a step that fails (a bind, a read, a lock) fails the test, and
+// the failure message says which step.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "in a test, a failed step fails the test"
+)]
+
 mod support;
 
 mod chat;
 mod differential;
-mod hardening;
 mod hello;
-mod hostile;
+mod misbehaving_peers;
+mod startup_errors;
+mod storms;
 mod tcp;
 mod udp;
 mod xtask;

@@ -1,9 +1,11 @@
 //! What every end-to-end test needs: the built binaries, the Python peers,
-//! processes that are always killed, waiting on output with a timeout, and
-//! failure messages that show the command, its status, stdout and stderr.
+//! processes that are always killed, waiting on output with a timeout, the
+//! texts the programs print, and assertions whose failure messages show the
+//! command, its stdin, exit status, stdout and stderr.
 
+use std::fmt::Display;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -14,8 +16,43 @@ use std::time::{Duration, Instant};
 /// against hangs, not a performance claim.
 pub const HANG_GUARD: Duration = Duration::from_secs(10);
 
+// What the programs print, as the listings print it.
+
 /// The reply every hello server sends.
 pub const HELLO_REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
+/// hello-server's first stdout line.
+pub const HELLO_BANNER: &str = "服务器等待客户端连接...\n";
+/// tcp-client's prompt (no colon, as in its listing).
+pub const TCP_PROMPT: &str = "请输入要发送的数据";
+/// The chat programs' prompt.
+pub const CHAT_PROMPT: &str = "请输入要发送的数据:";
+/// What tcp-client and the chat programs print before a received message.
+pub const RECEIVED: &str = "接收到的数据为: ";
+/// chat-server's line once its one client is connected.
+pub const CHAT_SERVER_CONNECTED: &str = "连接已经建立\n";
+/// chat-client's line once it is connected.
+pub const CHAT_CLIENT_CONNECTED: &str = "已连接\n";
+/// The chat programs' note on stderr when the other side has gone.
+pub const PEER_CLOSED: &str = "对方已关闭连接";
+/// udp-client's prompt.
+pub const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
+/// udp-server's first stdout line.
+pub const UDP_BANNER: &str = "绑定UDP到8888端口\n";
+/// What udp-server's reply starts with when it converted the input.
+pub const CONVERTED: &str = "转换后的温度(单位:华氏温度):";
+/// What udp-server's reply starts with when it could not.
+pub const NOT_A_TEMPERATURE: &str = "无法把输入转换为温度: ";
+
+/// The text of all the messages a chat program printed, joined: each print
+/// is `RECEIVED`, the text, and one newline; prompts are left out.
+pub fn chat_messages(proc: &Proc) -> String {
+    let stdout = proc.stdout_text().replace(CHAT_PROMPT, "");
+    stdout
+        .split(RECEIVED)
+        .skip(1)
+        .map(|piece| piece.strip_suffix('\n').unwrap_or(piece))
+        .collect()
+}
 
 /// The workspace's root folder.
 pub fn workspace_root() -> &'static Path {
@@ -79,11 +116,71 @@ pub fn python(peer: &str) -> Command {
     command
 }
 
+/// `command` with `addr` as its argument: a client aimed at a server.
+pub fn with_addr(mut command: Command, addr: SocketAddr) -> Command {
+    command.arg(addr.to_string());
+    command
+}
+
 /// An address where nothing listens: a port the OS handed out and that was
 /// released again at once.
 pub fn unused_addr() -> SocketAddr {
+    local_listener().1
+}
+
+/// A listener on a port the OS picks, for a test playing the server.
+pub fn local_listener() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local_addr")
+    let addr = listener.local_addr().expect("local_addr");
+    (listener, addr)
+}
+
+/// A UDP socket on a port the OS picks, whose reads give up after the hang
+/// guard.
+pub fn local_udp_socket() -> UdpSocket {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 (udp)");
+    socket
+        .set_read_timeout(Some(HANG_GUARD))
+        .expect("set_read_timeout");
+    socket
+}
+
+/// Sends `request` as one write and reads the reply to its end.
+pub fn tcp_exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.write_all(request).expect("send the request");
+    read_to_end_guarded(&mut stream).expect("a reply and a clean end of stream")
+}
+
+/// Reads a stream to its end, failing instead of hanging.
+pub fn read_to_end_guarded(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(HANG_GUARD))?;
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all)?;
+    Ok(all)
+}
+
+/// Checks `done` every few milliseconds until it holds or `timeout` has
+/// passed; returns whether it held. For state no event announces (a process
+/// exit, `/proc` counters).
+pub fn poll_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(5)); // poll interval, not a wait for the program: `done` decides
+    }
+}
+
+/// The number of open file descriptors of a process (0 without `/proc`).
+pub fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
 }
 
 /// One output stream of a child, collected by a thread as it arrives.
@@ -144,6 +241,8 @@ pub struct Proc {
     shown: String,
     child: Child,
     stdin: Option<ChildStdin>,
+    /// Everything written to stdin so far, for the report.
+    typed: Vec<u8>,
     stdout: Arc<Collected>,
     stderr: Arc<Collected>,
     status: Option<ExitStatus>,
@@ -165,6 +264,7 @@ impl Proc {
             shown,
             child,
             stdin,
+            typed: Vec::new(),
             stdout,
             stderr,
             status: None,
@@ -181,15 +281,18 @@ impl Proc {
 
     /// Reads the readiness line, `listening on <addr>`, which must be the
     /// first line on stderr.
+    #[track_caller]
     pub fn wait_ready(&self) -> SocketAddr {
         self.stderr.wait_for(HANG_GUARD, |e| e.contains(&b'\n'));
-        let stderr = self.stderr.bytes();
-        let first = String::from_utf8_lossy(&stderr);
-        let first = first.lines().next().unwrap_or_default();
-        first
+        let stderr = self.stderr_text();
+        let first = stderr.lines().next().unwrap_or_default();
+        match first
             .strip_prefix("listening on ")
             .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("no readiness line as first stderr line\n{}", self.report()))
+        {
+            Some(addr) => addr,
+            None => self.fail("no readiness line as first stderr line"),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -210,42 +313,47 @@ impl Proc {
 
     /// Waits until stdout holds `needle` `count` times; fails the test,
     /// showing everything, if it does not within the hang guard.
+    #[track_caller]
     pub fn wait_stdout_count(&self, needle: &str, count: usize) {
         let needle = needle.as_bytes();
         if !self
             .stdout
             .wait_for(HANG_GUARD, |out| occurrences(out, needle) >= count)
         {
-            panic!(
-                "expected {count}× {:?} on stdout\n{}",
-                String::from_utf8_lossy(needle),
-                self.report()
-            );
+            self.fail(format!(
+                "expected {count}× {:?} on stdout",
+                String::from_utf8_lossy(needle)
+            ));
         }
     }
 
+    #[track_caller]
     pub fn wait_stdout(&self, needle: &str) {
         self.wait_stdout_count(needle, 1);
     }
 
+    #[track_caller]
     pub fn wait_stderr(&self, needle: &str) {
         self.wait_stderr_count(needle, 1);
     }
 
     /// Waits until stderr holds `needle` `count` times.
+    #[track_caller]
     pub fn wait_stderr_count(&self, needle: &str, count: usize) {
         if !self.stderr.wait_for(HANG_GUARD, |err| {
             occurrences(err, needle.as_bytes()) >= count
         }) {
-            panic!("expected {count}× {needle:?} on stderr\n{}", self.report());
+            self.fail(format!("expected {count}× {needle:?} on stderr"));
         }
     }
 
     /// Writes to the program's stdin.
+    #[track_caller]
     pub fn type_in(&mut self, text: &[u8]) {
+        self.typed.extend_from_slice(text);
         let stdin = self.stdin.as_mut().expect("stdin is still open");
         if let Err(e) = stdin.write_all(text).and_then(|()| stdin.flush()) {
-            panic!("cannot write to stdin: {e}\n{}", self.report());
+            self.fail(format!("cannot write to stdin: {e}"));
         }
     }
 
@@ -255,39 +363,44 @@ impl Proc {
     }
 
     /// Waits for the program to exit, and for its output to be complete.
+    #[track_caller]
     pub fn wait_exit(&mut self) -> ExitStatus {
-        self.try_wait_exit(HANG_GUARD)
-            .unwrap_or_else(|| panic!("still running after {HANG_GUARD:?}\n{}", self.report()))
+        match self.try_wait_exit(HANG_GUARD) {
+            Some(status) => status,
+            None => self.fail(format!("still running after {HANG_GUARD:?}")),
+        }
     }
 
     /// Like `wait_exit`, but `None` if it is still running after `timeout`.
     pub fn try_wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                self.status = Some(status);
-                // The pipes close when the process is gone: collect the rest.
-                self.stdout.wait_for(HANG_GUARD, |_| false);
-                self.stderr.wait_for(HANG_GUARD, |_| false);
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(5)); // poll interval: std cannot wait for an exit with a timeout
-        }
+        // std cannot wait for an exit with a timeout: poll for it.
+        let child = &mut self.child;
+        let mut status = None;
+        poll_until(timeout, || {
+            status = child.try_wait().expect("try_wait");
+            status.is_some()
+        });
+        let status = status?;
+        self.status = Some(status);
+        // The pipes close when the process is gone: collect the rest.
+        self.stdout.wait_for(HANG_GUARD, |_| false);
+        self.stderr.wait_for(HANG_GUARD, |_| false);
+        Some(status)
     }
 
     /// Waits for the exit like `wait_exit`, and also returns the CPU time
     /// (user + system) the process used in its whole life, read from
     /// `/proc/<pid>/stat` while it is a zombie, before it is reaped. `None`
     /// where there is no `/proc` (not Linux).
+    #[track_caller]
     pub fn wait_exit_with_cpu_time(&mut self) -> (ExitStatus, Option<Duration>) {
         let stat_path = format!("/proc/{}/stat", self.child.id());
-        let deadline = Instant::now() + HANG_GUARD;
-        loop {
+        let mut cpu = None;
+        let mut no_proc = false;
+        let zombie = poll_until(HANG_GUARD, || {
             let Ok(stat) = std::fs::read_to_string(&stat_path) else {
-                return (self.wait_exit(), None);
+                no_proc = true;
+                return true;
             };
             // The fields after the command name: state is the first,
             // utime and stime (in clock ticks) the 12th and 13th.
@@ -295,26 +408,20 @@ impl Proc {
                 .rsplit_once(')')
                 .map(|(_, rest)| rest.split_whitespace().collect())
                 .unwrap_or_default();
-            if fields.first() == Some(&"Z") {
-                let ticks: u64 =
-                    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-                // USER_HZ, the unit of these fields, is 100 on Linux.
-                let cpu = Duration::from_millis(ticks * 10);
-                return (self.wait_exit(), Some(cpu));
+            if fields.first() != Some(&"Z") {
+                return false;
             }
-            if Instant::now() >= deadline {
-                panic!("still running after {HANG_GUARD:?}\n{}", self.report());
-            }
-            thread::sleep(Duration::from_millis(5)); // poll interval: std cannot wait for an exit with a timeout
+            let ticks: u64 =
+                fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+            // USER_HZ, the unit of these fields, is 100 on Linux.
+            cpu = Some(Duration::from_millis(ticks * 10));
+            true
+        });
+        if !zombie {
+            self.fail(format!("still running after {HANG_GUARD:?}"));
         }
-    }
-
-    /// Asserts the exit code, showing everything if it differs.
-    pub fn assert_exit_code(&mut self, expected: i32) {
         let status = self.wait_exit();
-        if status.code() != Some(expected) {
-            panic!("expected exit code {expected}\n{}", self.report());
-        }
+        (status, if no_proc { None } else { cpu })
     }
 
     /// Kills the program (SIGKILL) and reaps it.
@@ -325,18 +432,133 @@ impl Proc {
         }
     }
 
-    /// Command, exit status, stdout and stderr, for failure messages.
+    /// Command, stdin, exit status, stdout and stderr, for failure messages.
     pub fn report(&self) -> String {
         let status = match self.status {
             Some(status) => status.to_string(),
             None => "still running".to_string(),
         };
         format!(
-            "command: {}\nstatus: {status}\n--- stdout ---\n{}\n--- stderr ---\n{}\n---",
+            "command: {}\nstdin: {}\nstatus: {status}\n--- stdout ---\n{}\n--- stderr ---\n{}\n---",
             self.shown,
+            escaped(&self.typed, 2000),
             self.stdout_text(),
             self.stderr_text()
         )
+    }
+
+    // Assertions: each failure shows what was expected and the report.
+
+    /// Fails the test with `what` and the report.
+    #[track_caller]
+    pub fn fail(&self, what: impl Display) -> ! {
+        panic!("{what}\n{}", self.report())
+    }
+
+    /// Fails the test with `what` and the report unless `holds`.
+    #[track_caller]
+    pub fn assert_holds(&self, holds: bool, what: impl Display) {
+        if !holds {
+            self.fail(what);
+        }
+    }
+
+    /// Waits for the exit and asserts its code.
+    #[track_caller]
+    pub fn assert_exit_code(&mut self, expected: i32) {
+        self.assert_exit_code_among(&[expected]);
+    }
+
+    /// Waits for the exit and asserts its code is one of `expected`.
+    #[track_caller]
+    pub fn assert_exit_code_among(&mut self, expected: &[i32]) {
+        let code = self.wait_exit().code();
+        if !code.is_some_and(|code| expected.contains(&code)) {
+            self.fail(format!("expected exit code {expected:?}, got {code:?}"));
+        }
+    }
+
+    /// Asserts that `actual`, something of this program's (its output, a
+    /// reply it sent), is `expected` byte for byte.
+    #[track_caller]
+    pub fn assert_bytes_eq(
+        &self,
+        what: &str,
+        actual: impl AsRef<[u8]>,
+        expected: impl AsRef<[u8]>,
+    ) {
+        if let Some(difference) = difference(actual.as_ref(), expected.as_ref()) {
+            self.fail(format!("{what}: {difference}"));
+        }
+    }
+
+    /// Asserts stdout so far, byte for byte.
+    #[track_caller]
+    pub fn assert_stdout_eq(&self, expected: impl AsRef<[u8]>) {
+        self.assert_bytes_eq("stdout", self.stdout(), expected);
+    }
+
+    /// Asserts that `reply`, which this program sent, is `expected`.
+    #[track_caller]
+    pub fn assert_reply(&self, reply: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
+        self.assert_bytes_eq("reply", reply, expected);
+    }
+
+    #[track_caller]
+    pub fn assert_stdout_lacks(&self, needle: &str) {
+        self.assert_holds(
+            !self.stdout_text().contains(needle),
+            format!("stdout has {needle:?}"),
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_stdout_ends_with(&self, tail: &str) {
+        self.assert_holds(
+            self.stdout_text().ends_with(tail),
+            format!("stdout does not end with {}", escaped(tail.as_bytes(), 200)),
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) {
+        self.assert_holds(
+            self.stderr_text().contains(needle),
+            format!("stderr lacks {needle:?}"),
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_stderr_lacks(&self, needle: &str) {
+        self.assert_holds(
+            !self.stderr_text().contains(needle),
+            format!("stderr has {needle:?}"),
+        );
+    }
+
+    /// Nothing the program met made it panic.
+    #[track_caller]
+    pub fn assert_no_panic(&self) {
+        self.assert_stderr_lacks("panicked");
+    }
+
+    /// Asserts this program's `view` (its stdout, normalised as needed) is
+    /// the `reference` program's (the Python listing's), showing both.
+    #[track_caller]
+    pub fn assert_same_as(&self, reference: &Proc, view: impl Fn(&Proc) -> Vec<u8>) {
+        if let Some(difference) = difference(&view(self), &view(reference)) {
+            panic!(
+                "output differs from the reference: {difference}\n{}\nreference:\n{}",
+                self.report(),
+                reference.report()
+            );
+        }
+    }
+
+    /// Asserts stdout is the `reference` program's, byte for byte.
+    #[track_caller]
+    pub fn assert_same_stdout_as(&self, reference: &Proc) {
+        self.assert_same_as(reference, Proc::stdout);
     }
 }
 
@@ -346,6 +568,62 @@ impl Drop for Proc {
             self.kill();
         }
     }
+}
+
+/// Asserts two byte strings are equal, telling where they part.
+#[track_caller]
+pub fn assert_bytes_eq(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
+    if let Some(difference) = difference(actual.as_ref(), expected.as_ref()) {
+        panic!("{what}: {difference}");
+    }
+}
+
+/// `None` if equal; else where `actual` first parts from `expected`, the
+/// bytes around that place, and both in full when they are short, escaped
+/// so that `\r` and control bytes show.
+fn difference(actual: &[u8], expected: &[u8]) -> Option<String> {
+    if actual == expected {
+        return None;
+    }
+    let at = actual
+        .iter()
+        .zip(expected)
+        .take_while(|(a, e)| a == e)
+        .count();
+    let line = 1 + occurrences(&expected[..at], b"\n");
+    // From a character's first byte, so the excerpt starts readable.
+    let is_continuation = |byte: &u8| (0x80..0xc0).contains(byte);
+    let around = |bytes: &[u8]| {
+        let to = bytes.len().min(at + 40);
+        let mut from = at.saturating_sub(40).min(to);
+        while from > 0 && bytes.get(from).is_some_and(is_continuation) {
+            from -= 1;
+        }
+        escaped(&bytes[from..to], 200)
+    };
+    let mut message = format!(
+        "differs at byte {at} (line {line}); {} bytes, {} expected\n  \
+         expected here: {}\n  actual here:   {}",
+        actual.len(),
+        expected.len(),
+        around(expected),
+        around(actual)
+    );
+    if actual.len().max(expected.len()) <= 1000 {
+        message.push_str(&format!(
+            "\n  expected: {}\n  actual:   {}",
+            escaped(expected, 1000),
+            escaped(actual, 1000)
+        ));
+    }
+    Some(message)
+}
+
+/// Bytes as quoted text with escapes, cut after `limit` bytes.
+fn escaped(bytes: &[u8], limit: usize) -> String {
+    let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(limit)]);
+    let more = if bytes.len() > limit { "…" } else { "" };
+    format!("\"{}\"{more}", shown.escape_debug())
 }
 
 /// How often `needle` occurs in `haystack` (non-overlapping).
@@ -365,6 +643,7 @@ pub fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
 /// Runs a short-lived command to its end with `input` on stdin.
 pub fn run(command: Command, input: &[u8]) -> Proc {
     let mut proc = Proc::start(command);
+    proc.typed.extend_from_slice(input);
     // The program may end without reading its input (a refused connection,
     // say): a closed pipe here is not the test's failure.
     if let Some(stdin) = proc.stdin.as_mut() {
@@ -375,12 +654,26 @@ pub fn run(command: Command, input: &[u8]) -> Proc {
     proc
 }
 
-/// Reads a stream to its end, failing instead of hanging.
-pub fn read_to_end_guarded(stream: &mut std::net::TcpStream) -> io::Result<Vec<u8>> {
-    stream.set_read_timeout(Some(HANG_GUARD))?;
-    let mut all = Vec::new();
-    stream.read_to_end(&mut all)?;
-    Ok(all)
+/// Runs a Python program that reads one hex-encoded input per line and
+/// prints one result per line; returns the results.
+pub fn python_lines(program: &str, inputs: &[Vec<u8>]) -> Vec<String> {
+    let mut stdin = String::new();
+    for input in inputs {
+        for byte in input {
+            stdin.push_str(&format!("{byte:02x}"));
+        }
+        stdin.push('\n');
+    }
+    let mut command = Command::new("python3");
+    command.args(["-c", program]);
+    let mut python = run(command, stdin.as_bytes());
+    python.assert_exit_code(0);
+    let lines: Vec<String> = python.stdout_text().lines().map(str::to_string).collect();
+    python.assert_holds(
+        lines.len() == inputs.len(),
+        format!("{} lines for {} inputs", lines.len(), inputs.len()),
+    );
+    lines
 }
 
 /// A small seeded pseudo-random generator (SplitMix64), so generated test

@@ -2,21 +2,32 @@
 //! the (fixed) Python client's, and its faults: refused, EOF, empty line,
 //! no reply.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::Command;
 
-use crate::support::{python, run, rust, unused_addr, Proc};
+use crate::support::{
+    local_listener, python, run, rust, unused_addr, with_addr, Proc, HELLO_REPLY, RECEIVED,
+    TCP_PROMPT,
+};
 
-const PROMPT: &str = "请输入要发送的数据";
-
+/// A client run to its end against `addr`, with `typed` on its stdin.
 fn client(command: Command, addr: SocketAddr, typed: &[u8]) -> Proc {
-    let mut command = command;
-    command.arg(addr.to_string());
-    run(command, typed)
+    run(with_addr(command, addr), typed)
 }
 
-fn expected_stdout() -> String {
-    format!("{PROMPT}接收到的数据为: HTTP/1.1 200 OK\r\n\r\nhello world\n")
+/// The client ended well (exit 0) and printed its prompt and the hello
+/// reply.
+fn assert_got_hello(client: &mut Proc) {
+    client.assert_exit_code(0);
+    client.assert_stdout_eq(
+        [
+            TCP_PROMPT.as_bytes(),
+            RECEIVED.as_bytes(),
+            HELLO_REPLY,
+            b"\n",
+        ]
+        .concat(),
+    );
 }
 
 #[test]
@@ -27,13 +38,7 @@ fn tcp_client_talks_to_the_rust_hello_server() {
         addr,
         b"hello, \xe4\xb8\x96\xe7\x95\x8c\r\n",
     );
-    client.assert_exit_code(0);
-    assert_eq!(
-        client.stdout_text(),
-        expected_stdout(),
-        "{}",
-        client.report()
-    );
+    assert_got_hello(&mut client);
     // The line went without its \n, its \r kept.
     server.wait_stdout("b'hello, \\xe4\\xb8\\x96\\xe7\\x95\\x8c\\r'\n");
 }
@@ -52,13 +57,7 @@ fn tcp_client_prints_what_the_python_client_prints() {
             let mut theirs = client(python("tcp_client.py"), addr, line);
             ours.assert_exit_code(0);
             theirs.assert_exit_code(0);
-            assert_eq!(
-                ours.stdout(),
-                theirs.stdout(),
-                "\nRust:\n{}\nPython:\n{}",
-                ours.report(),
-                theirs.report()
-            );
+            ours.assert_same_stdout_as(&theirs);
         }
         server.wait_stdout_count("b'hello'\n", 2);
     }
@@ -68,13 +67,7 @@ fn tcp_client_prints_what_the_python_client_prints() {
 fn tcp_client_talks_to_the_python_hello_server() {
     let (server, addr) = Proc::server(python("hello_server.py"));
     let mut client = client(rust("tcp-client"), addr, b"from rust\n");
-    client.assert_exit_code(0);
-    assert_eq!(
-        client.stdout_text(),
-        expected_stdout(),
-        "{}",
-        client.report()
-    );
+    assert_got_hello(&mut client);
     server.wait_stdout("b'from rust'\n");
 }
 
@@ -85,13 +78,7 @@ fn an_empty_line_does_not_deadlock() {
     for server in [rust("hello-server"), python("hello_server.py")] {
         let (server, addr) = Proc::server(server);
         let mut client = client(rust("tcp-client"), addr, b"\n");
-        client.assert_exit_code(0);
-        assert_eq!(
-            client.stdout_text(),
-            expected_stdout(),
-            "{}",
-            client.report()
-        );
+        assert_got_hello(&mut client);
         server.wait_stdout("b''\n");
     }
 }
@@ -101,13 +88,8 @@ fn a_refused_connection_names_the_address() {
     let addr = unused_addr();
     let mut client = client(rust("tcp-client"), addr, b"hello\n");
     client.assert_exit_code(1);
-    let expected = format!("tcp-client: 无法连接 {addr}: Connection refused");
-    assert!(
-        client.stderr_text().contains(&expected),
-        "{}",
-        client.report()
-    );
-    assert_eq!(client.stdout_text(), "", "{}", client.report());
+    client.assert_stderr_contains(&format!("tcp-client: 无法连接 {addr}: Connection refused"));
+    client.assert_stdout_eq("");
 }
 
 #[test]
@@ -115,34 +97,19 @@ fn end_of_input_before_a_line_is_a_clear_error() {
     let (server, addr) = Proc::server(rust("hello-server"));
     let mut client = client(rust("tcp-client"), addr, b"");
     client.assert_exit_code(1);
-    assert!(
-        client.stderr_text().contains("标准输入已结束"),
-        "{}",
-        client.report()
-    );
-    assert_eq!(client.stdout_text(), PROMPT, "{}", client.report());
+    client.assert_stderr_contains("标准输入已结束");
+    client.assert_stdout_eq(TCP_PROMPT);
     // Nothing was sent: the server saw the connection end empty.
     server.wait_stdout("b''\n");
 }
 
 #[test]
 fn a_server_that_never_replies_ends_in_a_timeout() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("local_addr");
-    let mut client = Proc::start({
-        let mut command = rust("tcp-client");
-        command.arg(addr.to_string());
-        command
-    });
+    let (listener, addr) = local_listener();
+    let mut client = Proc::start(with_addr(rust("tcp-client"), addr));
     client.type_in(b"anyone there?\n");
     // Accept, and hold the connection open without a word.
     let (_silent, _) = listener.accept().expect("accept");
     client.assert_exit_code(1);
-    assert!(
-        client
-            .stderr_text()
-            .contains(&format!("{addr} 在 3 秒内没有回复完")),
-        "{}",
-        client.report()
-    );
+    client.assert_stderr_contains(&format!("{addr} 在 3 秒内没有回复完"));
 }

@@ -2,21 +2,19 @@
 //! pairing of Rust and Python, input the listing cannot convert, full-width
 //! input, and the client with no server.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::process::Command;
 
-use crate::support::{python, run, rust, Proc, HANG_GUARD};
-
-const PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
-const BANNER: &str = "绑定UDP到8888端口\n";
+use crate::support::{
+    assert_bytes_eq, local_udp_socket, python, run, rust, with_addr, Proc, CONVERTED,
+    NOT_A_TEMPERATURE, UDP_BANNER, UDP_PROMPT,
+};
 
 /// One conversation: a fresh server, one client typing `typed`. Returns
 /// both, ended.
 fn converse(server: Command, client: Command, typed: &[u8]) -> (Proc, Proc) {
     let (mut server, addr) = Proc::server(server);
-    let mut client = client;
-    client.arg(addr.to_string());
-    let client = run(client, typed);
+    let client = run(with_addr(client, addr), typed);
     server.wait_exit();
     (server, client)
 }
@@ -56,17 +54,11 @@ fn rust_pair_converts_exactly_as_the_listing() {
             converse(rust("udp-server"), rust("udp-client"), input.as_bytes());
         server.assert_exit_code(0);
         client.assert_exit_code(0);
-        assert_eq!(
-            client.stdout_text(),
-            format!("{PROMPT}转换后的温度(单位:华氏温度):{fahrenheit}\n"),
-            "{}",
-            client.report()
-        );
-        assert_eq!(
+        client.assert_stdout_eq(format!("{UDP_PROMPT}{CONVERTED}{fahrenheit}\n"));
+        server.assert_bytes_eq(
+            "stdout, the client's port hidden",
             normalised_server_stdout(&server),
-            format!("{BANNER}Recrived from 127.0.0.1:PORT.\n"),
-            "{}",
-            server.report()
+            format!("{UDP_BANNER}Recrived from 127.0.0.1:PORT.\n"),
         );
     }
 }
@@ -81,34 +73,16 @@ fn every_pairing_prints_what_the_python_pair_prints() {
             typed.as_bytes(),
         );
         let pairings = [
-            ("rust↔rust", rust("udp-server"), rust("udp-client")),
-            (
-                "rust server↔python client",
-                rust("udp-server"),
-                python("udp_client.py"),
-            ),
-            (
-                "python server↔rust client",
-                python("udp_server.py"),
-                rust("udp-client"),
-            ),
+            (rust("udp-server"), rust("udp-client")),
+            (rust("udp-server"), python("udp_client.py")),
+            (python("udp_server.py"), rust("udp-client")),
         ];
-        for (pairing, server, client) in pairings {
+        for (server, client) in pairings {
             let (server, client) = converse(server, client, typed.as_bytes());
-            assert_eq!(
-                client.stdout(),
-                python_client.stdout(),
-                "{pairing}, input {typed:?}\n{}\nPython:\n{}",
-                client.report(),
-                python_client.report()
-            );
-            assert_eq!(
-                normalised_server_stdout(&server),
-                normalised_server_stdout(&python_server),
-                "{pairing}, input {typed:?}\n{}\nPython:\n{}",
-                server.report(),
-                python_server.report()
-            );
+            client.assert_same_stdout_as(&python_client);
+            server.assert_same_as(&python_server, |server| {
+                normalised_server_stdout(server).into_bytes()
+            });
         }
     }
 }
@@ -116,13 +90,12 @@ fn every_pairing_prints_what_the_python_pair_prints() {
 /// Sends one datagram to a fresh server and returns the server and the reply.
 fn datagram_to(server: Command, datagram: &[u8]) -> (Proc, Vec<u8>) {
     let (mut server, addr) = Proc::server(server);
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    socket.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
+    let socket = local_udp_socket();
     socket.send_to(datagram, addr).expect("send");
     let mut reply = vec![0u8; 4096];
     let length = socket
         .recv(&mut reply)
-        .unwrap_or_else(|e| panic!("no reply: {e}\n{}", server.report()));
+        .unwrap_or_else(|e| server.fail(format!("no reply: {e}")));
     reply.truncate(length);
     server.wait_exit();
     (server, reply)
@@ -134,13 +107,10 @@ fn a_datagram_over_1024_bytes_is_cut_as_the_listing_cuts_it() {
     let mut datagram = b"1".to_vec();
     datagram.resize(1099, b' ');
     datagram.push(b'x');
-    let (_, ours) = datagram_to(rust("udp-server"), &datagram);
+    let (server, ours) = datagram_to(rust("udp-server"), &datagram);
     let (_, theirs) = datagram_to(python("udp_server.py"), &datagram);
-    assert_eq!(
-        String::from_utf8_lossy(&ours),
-        "转换后的温度(单位:华氏温度):33.8"
-    );
-    assert_eq!(ours, theirs);
+    server.assert_reply(&ours, format!("{CONVERTED}33.8"));
+    assert_bytes_eq("Rust's reply against Python's", ours, theirs);
 }
 
 #[test]
@@ -156,36 +126,21 @@ fn input_the_listing_cannot_convert_gets_an_error_reply() {
     ];
     for (datagram, shown) in cases {
         let (mut server, reply) = datagram_to(rust("udp-server"), datagram);
-        assert_eq!(
-            String::from_utf8_lossy(&reply),
-            format!("无法把输入转换为温度: {shown}"),
-            "{}",
-            server.report()
-        );
+        server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}{shown}"));
         server.assert_exit_code(1);
-        assert_eq!(server.stdout_text(), BANNER, "{}", server.report());
-        assert!(
-            server.stderr_text().contains("不是温度数字"),
-            "{}",
-            server.report()
-        );
+        server.assert_stdout_eq(UDP_BANNER);
+        server.assert_stderr_contains("不是温度数字");
     }
     let long = [b'z'; 100];
-    let (_, reply) = datagram_to(rust("udp-server"), &long);
-    let expected = format!("无法把输入转换为温度: b'{}'…", "z".repeat(64));
-    assert_eq!(String::from_utf8_lossy(&reply), expected);
+    let (server, reply) = datagram_to(rust("udp-server"), &long);
+    server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}b'{}'…", "z".repeat(64)));
 }
 
 #[test]
 fn the_client_prints_an_error_reply_and_exits_0() {
     let (_, mut client) = converse(rust("udp-server"), rust("udp-client"), b"hot\n");
     client.assert_exit_code(0);
-    assert_eq!(
-        client.stdout_text(),
-        format!("{PROMPT}无法把输入转换为温度: b'hot'\n"),
-        "{}",
-        client.report()
-    );
+    client.assert_stdout_eq(format!("{UDP_PROMPT}{NOT_A_TEMPERATURE}b'hot'\n"));
 }
 
 #[test]
@@ -199,58 +154,35 @@ fn full_width_input_from_chinese_input_methods_converts() {
     for (typed, fahrenheit) in cases {
         let input = format!("{typed}\n");
         let (_, client) = converse(rust("udp-server"), rust("udp-client"), input.as_bytes());
-        assert_eq!(
-            client.stdout_text(),
-            format!("{PROMPT}转换后的温度(单位:华氏温度):{fahrenheit}\n"),
-            "{}",
-            client.report()
-        );
+        client.assert_stdout_eq(format!("{UDP_PROMPT}{CONVERTED}{fahrenheit}\n"));
     }
 }
 
 fn client_to(addr: SocketAddr, typed: &[u8]) -> Proc {
-    let mut command = rust("udp-client");
-    command.arg(addr.to_string());
-    run(command, typed)
+    run(with_addr(rust("udp-client"), addr), typed)
 }
 
 #[test]
 fn with_no_server_the_client_says_so_and_ends() {
-    let nobody = {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        socket.local_addr().expect("local_addr")
-    };
+    let nobody = local_udp_socket().local_addr().expect("local_addr");
     let mut client = client_to(nobody, b"25\n");
     client.assert_exit_code(1);
-    let expected = format!("没有收到 {nobody} 的回复");
-    assert!(
-        client.stderr_text().contains(&expected),
-        "{}",
-        client.report()
-    );
-    assert!(
-        client.stderr_text().contains("udp-server"),
-        "{}",
-        client.report()
-    );
+    client.assert_stderr_contains(&format!("没有收到 {nobody} 的回复"));
+    client.assert_stderr_contains("udp-server");
 }
 
 #[test]
 fn with_a_silent_server_the_client_times_out() {
-    let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let silent = local_udp_socket();
     let addr = silent.local_addr().expect("local_addr");
     let mut client = client_to(addr, b"25\n");
     client.assert_exit_code(1);
-    assert!(
-        client.stderr_text().contains("3 秒内没有回复"),
-        "{}",
-        client.report()
-    );
+    client.assert_stderr_contains("3 秒内没有回复");
     // It did send the temperature.
-    silent.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
     let mut got = [0u8; 16];
-    assert_eq!(silent.recv(&mut got).ok(), Some(2));
-    assert_eq!(&got[..2], b"25");
+    let length = silent.recv(&mut got).ok();
+    client.assert_holds(length == Some(2), format!("sent {length:?} bytes"));
+    client.assert_bytes_eq("what it sent", &got[..2], b"25");
 }
 
 #[test]
@@ -258,18 +190,11 @@ fn end_of_input_sends_nothing() {
     let (mut server, addr) = Proc::server(rust("udp-server"));
     let mut client = client_to(addr, b"");
     client.assert_exit_code(1);
-    assert!(
-        client.stderr_text().contains("什么也没有发送"),
-        "{}",
-        client.report()
-    );
+    client.assert_stderr_contains("什么也没有发送");
     // The server is still waiting for its first datagram: ours.
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let socket = local_udp_socket();
     socket.send_to(b"100", addr).expect("send");
     server.assert_exit_code(0);
     let port = socket.local_addr().expect("local_addr").port();
-    assert_eq!(
-        server.stdout_text(),
-        format!("{BANNER}Recrived from 127.0.0.1:{port}.\n")
-    );
+    server.assert_stdout_eq(format!("{UDP_BANNER}Recrived from 127.0.0.1:{port}.\n"));
 }

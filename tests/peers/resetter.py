@@ -1,4 +1,4 @@
-# Resets connections on demand, for the hardening tests: for each line of
+# Resets connections on demand, for the storm tests: for each line of
 # hex on stdin it connects to argv[1], sends those bytes (none for an empty
 # line), then closes with SO_LINGER 0, which sends RST; then prints "done".
 import socket

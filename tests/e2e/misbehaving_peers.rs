@@ -1,14 +1,19 @@
-//! The clients against servers that misbehave, and the chat server against
+//! The clients against servers that misbehave (reset, send garbage, close
+//! at once, send a megabyte, stay silent), and the chat server against
 //! peers that flood it: a clean message, a bounded time, no panic, escaped
 //! output, nothing lost.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use listing_support::builtins::text::decode_all;
 
-use crate::support::{rust, Proc, Rng, HANG_GUARD};
+use crate::support::{
+    chat_messages, local_listener, local_udp_socket, rust, with_addr, Proc, Rng,
+    CHAT_CLIENT_CONNECTED, CHAT_SERVER_CONNECTED, HANG_GUARD, PEER_CLOSED, RECEIVED, UDP_PROMPT,
+};
 
 /// How a test server misbehaves once it has accepted its one client.
 #[derive(Clone, Copy, Debug)]
@@ -32,8 +37,7 @@ const MEGABYTE: usize = 1 << 20;
 /// client sends up to the client's end of stream (tcp-client sends its line
 /// and ends its side), so that closing later does not reset the connection.
 fn hostile_server(misbehaviour: Misbehaviour, hear_out: bool) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
+    let (listener, addr) = local_listener();
     let handle = thread::spawn(move || {
         let Ok((mut stream, _)) = listener.accept() else {
             return;
@@ -64,17 +68,7 @@ fn hostile_server(misbehaviour: Misbehaviour, hear_out: bool) -> (SocketAddr, Jo
 }
 
 fn client(program: &str, addr: SocketAddr) -> Proc {
-    let mut command = rust(program);
-    command.arg(addr.to_string());
-    Proc::start(command)
-}
-
-fn assert_no_panic(proc: &Proc) {
-    assert!(
-        !proc.stderr_text().contains("panicked"),
-        "{}",
-        proc.report()
-    );
+    Proc::start(with_addr(rust(program), addr))
 }
 
 #[test]
@@ -89,50 +83,29 @@ fn tcp_client_against_misbehaving_servers() {
         let mut client = client("tcp-client", addr);
         client.type_in(b"hello\n");
         client.close_stdin();
-        let code = client.wait_exit().code();
-        assert_no_panic(&client);
-        let stdout = client.stdout_text();
+        client.wait_exit();
+        client.assert_no_panic();
         match misbehaviour {
             Misbehaviour::Reset => {
-                assert_eq!(code, Some(1), "{}", client.report());
-                assert!(
-                    client.stderr_text().contains("Connection reset by peer"),
-                    "{}",
-                    client.report()
-                );
+                client.assert_exit_code(1);
+                client.assert_stderr_contains("Connection reset by peer");
             }
             Misbehaviour::Garbage => {
-                assert_eq!(code, Some(0), "{}", client.report());
-                assert!(
-                    stdout.ends_with(&format!("接收到的数据为: {GARBAGE_SHOWN}\n")),
-                    "{}",
-                    client.report()
-                );
+                client.assert_exit_code(0);
+                client.assert_stdout_ends_with(&format!("{RECEIVED}{GARBAGE_SHOWN}\n"));
             }
             Misbehaviour::CloseAtOnce => {
                 // Either the send fails or the reply is empty: a message
                 // or an empty reply, never a hang.
-                assert!(matches!(code, Some(0 | 1)), "{}", client.report());
+                client.assert_exit_code_among(&[0, 1]);
             }
             Misbehaviour::Megabyte => {
-                assert_eq!(code, Some(0), "{}", client.report());
-                let expected = format!("接收到的数据为: {}\n", "m".repeat(1024));
-                assert!(stdout.ends_with(&expected), "{}", client.report());
+                client.assert_exit_code(0);
+                client.assert_stdout_ends_with(&format!("{RECEIVED}{}\n", "m".repeat(1024)));
             }
         }
         server.join().expect("test server");
     }
-}
-
-/// The text of all the messages a chat program printed, joined: each print
-/// is the prefix, the text, and one newline.
-fn chat_content(stdout: &str) -> String {
-    let stdout = stdout.replace("请输入要发送的数据:", "");
-    stdout
-        .split("接收到的数据为: ")
-        .skip(1)
-        .map(|piece| piece.strip_suffix('\n').unwrap_or(piece))
-        .collect()
 }
 
 #[test]
@@ -145,38 +118,33 @@ fn chat_client_against_misbehaving_servers() {
     ] {
         let (addr, server) = hostile_server(misbehaviour, false);
         let mut client = client("chat-client", addr);
-        client.wait_stdout("已连接\n");
+        client.wait_stdout(CHAT_CLIENT_CONNECTED);
         if let Misbehaviour::Reset = misbehaviour {
             client.type_in(b"anyone?\n");
         }
-        let code = client.wait_exit().code();
-        assert_no_panic(&client);
-        let content = chat_content(&client.stdout_text());
+        client.wait_exit();
+        client.assert_no_panic();
+        let content = chat_messages(&client);
         match misbehaviour {
             Misbehaviour::Reset => {
-                assert_eq!(code, Some(1), "{}", client.report());
-                assert!(
-                    client.stderr_text().contains("连接被对方重置"),
-                    "{}",
-                    client.report()
-                );
+                client.assert_exit_code(1);
+                client.assert_stderr_contains("连接被对方重置");
             }
             Misbehaviour::Garbage => {
-                assert_eq!(code, Some(0), "{}", client.report());
-                assert_eq!(content, GARBAGE_SHOWN, "{}", client.report());
+                client.assert_exit_code(0);
+                client.assert_bytes_eq("the messages", content, GARBAGE_SHOWN);
             }
             Misbehaviour::CloseAtOnce => {
-                assert_eq!(code, Some(0), "{}", client.report());
-                assert!(
-                    client.stderr_text().contains("对方已关闭连接"),
-                    "{}",
-                    client.report()
-                );
+                client.assert_exit_code(0);
+                client.assert_stderr_contains(PEER_CLOSED);
             }
             Misbehaviour::Megabyte => {
-                assert_eq!(code, Some(0), "{}", client.report());
-                assert_eq!(content.len(), MEGABYTE, "{}", client.stderr_text());
-                assert!(content.bytes().all(|b| b == b'm'));
+                client.assert_exit_code(0);
+                client.assert_holds(
+                    content.len() == MEGABYTE,
+                    format!("{} bytes of messages", content.len()),
+                );
+                client.assert_holds(content.bytes().all(|b| b == b'm'), "a byte other than m");
             }
         }
         server.join().expect("test server");
@@ -186,18 +154,16 @@ fn chat_client_against_misbehaving_servers() {
 #[test]
 fn udp_client_prints_a_hostile_reply_escaped_and_cut_at_1024_bytes() {
     for reply in [GARBAGE.to_vec(), vec![b'u'; 60_000]] {
-        let server = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        server.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
+        let server = local_udp_socket();
         let mut client = client("udp-client", server.local_addr().expect("addr"));
         client.type_in(b"25\n");
         let mut got = [0u8; 64];
         let (_, from) = server.recv_from(&mut got).expect("the client's datagram");
         server.send_to(&reply, from).expect("reply");
         client.assert_exit_code(0);
-        assert_no_panic(&client);
+        client.assert_no_panic();
         let head = &reply[..reply.len().min(1024)];
-        let expected = format!("请输入要转换的温度(单位:摄氏度):{}\n", decode_all(head));
-        assert_eq!(client.stdout_text(), expected, "{}", client.report());
+        client.assert_stdout_eq(format!("{UDP_PROMPT}{}\n", decode_all(head)));
     }
 }
 
@@ -205,21 +171,19 @@ fn udp_client_prints_a_hostile_reply_escaped_and_cut_at_1024_bytes() {
 fn chat_server_with_raw_peer() -> (Proc, TcpStream) {
     let (server, addr) = Proc::server(rust("chat-server"));
     let peer = TcpStream::connect(addr).expect("connect");
-    server.wait_stdout("连接已经建立\n");
+    server.wait_stdout(CHAT_SERVER_CONNECTED);
     (server, peer)
 }
 
-/// Closes the peer, lets the server end, and returns what it printed.
-fn content_after_close(mut server: Proc, peer: TcpStream) -> String {
+/// Closes the peer, lets the server end, and returns it and the messages
+/// it printed.
+fn content_after_close(mut server: Proc, peer: TcpStream) -> (Proc, String) {
     drop(peer);
     server.assert_exit_code(0);
-    assert_no_panic(&server);
-    assert!(
-        server.stderr_text().contains("对方已关闭连接"),
-        "{}",
-        server.report()
-    );
-    chat_content(&server.stdout_text())
+    server.assert_no_panic();
+    server.assert_stderr_contains(PEER_CLOSED);
+    let content = chat_messages(&server);
+    (server, content)
 }
 
 #[test]
@@ -227,9 +191,12 @@ fn chat_server_receives_a_megabyte_at_once_whole() {
     let (server, mut peer) = chat_server_with_raw_peer();
     let message: Vec<u8> = (0..MEGABYTE).map(|i| b"0123456789"[i % 10]).collect();
     peer.write_all(&message).expect("send");
-    let content = content_after_close(server, peer);
-    assert_eq!(content.len(), MEGABYTE);
-    assert!(content.as_bytes() == message, "content differs");
+    let (server, content) = content_after_close(server, peer);
+    server.assert_holds(
+        content.len() == MEGABYTE,
+        format!("{} bytes of messages", content.len()),
+    );
+    server.assert_bytes_eq("the messages", content, message);
 }
 
 #[test]
@@ -247,11 +214,8 @@ fn chat_server_shows_random_bytes_escaped_and_loses_none() {
         }
     }
     peer.write_all(&bytes).expect("send");
-    let content = content_after_close(server, peer);
-    assert!(
-        content == decode_all(&bytes),
-        "content differs from the escaped stream"
-    );
+    let (server, content) = content_after_close(server, peer);
+    server.assert_bytes_eq("the messages", content, decode_all(&bytes));
 }
 
 #[test]
@@ -262,8 +226,8 @@ fn chat_server_receives_many_tiny_writes_whole() {
     for byte in message.as_bytes() {
         peer.write_all(&[*byte]).expect("send one byte");
     }
-    let content = content_after_close(server, peer);
-    assert_eq!(content, message);
+    let (server, content) = content_after_close(server, peer);
+    server.assert_bytes_eq("the messages", content, message);
 }
 
 #[test]
@@ -275,23 +239,28 @@ fn chat_server_reads_nothing_it_should_not_from_a_silent_peer() {
     server.assert_exit_code(0);
     let mut rest = Vec::new();
     peer.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
-    assert_eq!(peer.read_to_end(&mut rest).ok(), Some(0));
+    let read = peer.read_to_end(&mut rest).ok();
+    server.assert_holds(read == Some(0), format!("the peer read {read:?} bytes"));
 }
 
 #[test]
 fn chat_client_waits_quietly_on_a_silent_server_until_its_user_ends() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let mut client = client("chat-client", listener.local_addr().expect("addr"));
+    let (listener, addr) = local_listener();
+    let mut client = client("chat-client", addr);
     let (mut silent, _) = listener.accept().expect("accept");
-    client.wait_stdout("已连接\n");
+    client.wait_stdout(CHAT_CLIENT_CONNECTED);
     client.close_stdin();
-    let (status, cpu) = client.wait_exit_with_cpu_time();
-    assert_eq!(status.code(), Some(0), "{}", client.report());
+    let (_, cpu) = client.wait_exit_with_cpu_time();
+    client.assert_exit_code(0);
     if let Some(cpu) = cpu {
-        assert!(cpu < std::time::Duration::from_millis(100), "used {cpu:?}");
+        client.assert_holds(
+            cpu < Duration::from_millis(100),
+            format!("used {cpu:?} of CPU"),
+        );
     }
     // It sent nothing, and closed its side.
     let mut got = Vec::new();
     silent.set_read_timeout(Some(HANG_GUARD)).expect("timeout");
-    assert_eq!(silent.read_to_end(&mut got).ok(), Some(0));
+    let read = silent.read_to_end(&mut got).ok();
+    client.assert_holds(read == Some(0), format!("the server read {read:?} bytes"));
 }

@@ -1,0 +1,103 @@
+//! Every program started wrongly: bad arguments (usage, exit 2), a name
+//! that does not resolve, a port already taken (a message naming it, exit
+//! 1), and never a panic.
+
+use std::net::TcpStream;
+
+use assert_cmd::Command as AssertCommand;
+use predicates::prelude::*;
+
+use crate::support::{
+    bin, local_udp_socket, rust, tcp_exchange, Proc, CHAT_SERVER_CONNECTED, HANG_GUARD, HELLO_REPLY,
+};
+
+const PROGRAMS: [&str; 6] = [
+    "hello-server",
+    "tcp-client",
+    "chat-server",
+    "chat-client",
+    "udp-server",
+    "udp-client",
+];
+
+#[test]
+fn every_binary_refuses_bad_arguments_with_usage_and_exit_2() {
+    for program in PROGRAMS {
+        for bad in [
+            &["abc"][..],
+            &["1.2.3.4:99999"],
+            &["[::1"],
+            &["--frob"],
+            &["a:1", "b:2"],
+        ] {
+            AssertCommand::new(bin(program))
+                .args(bad)
+                .timeout(HANG_GUARD)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(predicate::str::contains(format!("usage: {program} [ADDR]")))
+                .stderr(predicate::str::contains("panicked").not());
+        }
+        AssertCommand::new(bin(program))
+            .arg("--help")
+            .timeout(HANG_GUARD)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("usage: {program} [ADDR]")));
+    }
+}
+
+#[test]
+fn every_binary_names_an_address_that_does_not_resolve_and_exits_1() {
+    for program in PROGRAMS {
+        AssertCommand::new(bin(program))
+            .arg("no-such-host.invalid:9")
+            .write_stdin("25\n")
+            .timeout(HANG_GUARD)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "无法解析地址 no-such-host.invalid:9",
+            ))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
+#[test]
+fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
+    for program in ["hello-server", "chat-server", "udp-server"] {
+        let (first, addr) = Proc::server(rust(program));
+        AssertCommand::new(bin(program))
+            .arg(addr.to_string())
+            .timeout(HANG_GUARD)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "{program}: 无法绑定 {addr}: Address already in use (os error 98)"
+            )));
+        // The first one still serves.
+        match program {
+            "hello-server" => {
+                first.assert_reply(tcp_exchange(addr, b"GET / HTTP/1.1\r\n\r\n"), HELLO_REPLY);
+            }
+            "chat-server" => {
+                let _client = TcpStream::connect(addr).expect("connect");
+                first.wait_stdout(CHAT_SERVER_CONNECTED);
+            }
+            _ => {
+                let socket = local_udp_socket();
+                socket.send_to(b"100", addr).expect("send");
+                let mut reply = [0u8; 128];
+                let length = socket
+                    .recv(&mut reply)
+                    .expect("a reply from the first server");
+                let reply = String::from_utf8_lossy(&reply[..length]);
+                first.assert_holds(
+                    reply.ends_with(":212.0"),
+                    format!("reply {reply:?}, expected one ending in :212.0"),
+                );
+            }
+        }
+    }
+}
