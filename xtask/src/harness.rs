@@ -149,7 +149,7 @@ impl Process {
         &mut self,
         what: &str,
         timeout: Duration,
-        done: impl Fn(&Process) -> bool,
+        mut done: impl FnMut(&Process) -> bool,
     ) -> Result<(), TaskError> {
         let deadline = Instant::now() + timeout;
         while !done(self) {

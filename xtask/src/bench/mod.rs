@@ -617,7 +617,6 @@ fn chat_lines(count: usize) -> Vec<String> {
 fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
     let lines = chat_lines(count);
     let typed: String = lines.iter().map(|line| format!("{line}\n")).collect();
-    let last = format!("{}\n", lines.last().map_or("", String::as_str));
     let (mut server, addr) = sides.start_server(side, "chat-server")?;
     let mut client = sides.start(side, "chat-client", &addr.to_string())?;
     client.wait_for_text("已连接", WAIT)?;
@@ -631,9 +630,17 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
         let written = stdin.write_all(typed.as_bytes());
         (stdin, written)
     });
-    // The chat is in order, so the last line printed last means all were.
-    client.wait_for("the last line", WAIT * 3, |client| {
-        client.stdout.ends_with(last.as_bytes())
+    // Done once the client has printed as many bytes of messages as were
+    // typed: a read may split a line, so the last one can come in pieces.
+    let typed_bytes = lines.concat().len();
+    let (mut scanned, mut printed_bytes) = (0, 0);
+    client.wait_for("all the lines", WAIT * 3, |client| {
+        while let Some(end) = client.stdout[scanned..].iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&client.stdout[scanned..scanned + end]);
+            printed_bytes += message_in(&line).map_or(0, str::len);
+            scanned += end + 1;
+        }
+        printed_bytes >= typed_bytes
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     server.check_running()?;
@@ -648,17 +655,17 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
     Ok(elapsed)
 }
 
-/// What chat-client printed as received, joined: each line is
-/// `接收到的数据为: <text>`, the first after `已连接` and perhaps after
-/// the client's own prompt, which has no newline.
+/// What chat-client printed as received, joined.
 fn printed_messages(stdout: &[u8]) -> String {
     let text = String::from_utf8_lossy(stdout);
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim_start_matches("请输入要发送的数据:");
-            line.strip_prefix("接收到的数据为: ")
-        })
-        .collect()
+    text.lines().filter_map(message_in).collect()
+}
+
+/// The message in a line chat-client printed: `接收到的数据为: <text>`,
+/// perhaps after the client's own prompt, which has no newline.
+fn message_in(line: &str) -> Option<&str> {
+    let line = line.trim_start_matches("请输入要发送的数据:");
+    line.strip_prefix("接收到的数据为: ")
 }
 
 /// The size of each binary, in KiB (Rust's column only).
