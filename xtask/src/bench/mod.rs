@@ -8,9 +8,9 @@ mod load;
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{run_to_end, wrapped, Process};
@@ -19,13 +19,10 @@ use crate::{out, workspace_root, TaskError, PROGRAMS};
 pub const HELP: &str = "\
 cargo xtask bench [--quick] [options]
 
-Builds the six programs in release and measures them against the tutorial's
-Python listings (tests/peers) on this machine: hello-server's requests/s,
-CPU per request and peak RSS, its system calls per request (with strace),
-start-up to the readiness line, a whole UDP conversion, chat lines, and
-the release binary sizes. Rust and Python take turns going first each
-round; the table shows the medians. See xtask/README.md for what each row
-measures.
+Builds the six programs in release, measures them against the tutorial's
+Python listings (tests/peers) on this machine, Rust and Python taking turns
+going first each round, and prints one table of medians. xtask/README.md
+tells what each row measures.
 
   --quick                fewer rounds and requests (under 30 s)
   --rounds N             rounds of Rust/Python runs          (5; quick 3)
@@ -93,18 +90,25 @@ impl Settings {
                 args.next()
                     .ok_or_else(|| TaskError::usage(format!("{arg} needs a value")))
             };
+            // A count: a whole number above 0.
+            let count = |text: &String| match text.parse::<usize>() {
+                Ok(number) if number > 0 => Ok(number),
+                _ => Err(TaskError::usage(format!(
+                    "{arg} needs a number above 0, not {text:?}"
+                ))),
+            };
             match arg.as_str() {
                 "-h" | "--help" => return Ok(None),
                 "--quick" => {}
                 "--dev" => settings.dev = true,
                 "--no-build" => settings.build = false,
                 "--python" => settings.python = value()?.into(),
-                "--rounds" => settings.rounds = count(arg, value()?)?,
-                "--requests" => settings.requests = count(arg, value()?)?,
-                "--concurrency" => settings.concurrency = count(arg, value()?)?,
-                "--starts" => settings.starts = count(arg, value()?)?,
-                "--chat-lines" => settings.chat_lines = count(arg, value()?)?,
-                "--syscall-requests" => settings.syscall_requests = count(arg, value()?)?,
+                "--rounds" => settings.rounds = count(value()?)?,
+                "--requests" => settings.requests = count(value()?)?,
+                "--concurrency" => settings.concurrency = count(value()?)?,
+                "--starts" => settings.starts = count(value()?)?,
+                "--chat-lines" => settings.chat_lines = count(value()?)?,
+                "--syscall-requests" => settings.syscall_requests = count(value()?)?,
                 other => return Err(TaskError::usage(format!("unknown bench option {other:?}"))),
             }
         }
@@ -114,16 +118,6 @@ impl Settings {
     /// A warm-up before each measured hello-server run: a twentieth of it.
     fn warmup(&self) -> usize {
         (self.requests / 20).max(20)
-    }
-}
-
-/// A whole number above 0.
-fn count(name: &str, text: &str) -> Result<usize, TaskError> {
-    match text.parse::<usize>() {
-        Ok(number) if number > 0 => Ok(number),
-        _ => Err(TaskError::usage(format!(
-            "{name} needs a whole number above 0, not {text:?}"
-        ))),
     }
 }
 
@@ -147,12 +141,6 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         crate::built_program(&bin_dir, program)?;
     }
     let peers = workspace_root().join("tests").join("peers");
-    if !peers.join("hello_server.py").is_file() {
-        let shown = peers.display();
-        return Err(TaskError::failed(format!(
-            "the Python peers are not in {shown}"
-        )));
-    }
     let (python, python_version) = resolve_python(&settings.python)?;
     let sides = Sides {
         bin_dir,
@@ -170,17 +158,9 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         "measured in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
-
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let mut rustc = Command::new(rustc);
-    rustc.arg("--version");
-    let rust_version = run_to_end("rustc", rustc, WAIT).map_or_else(
-        |_| "rustc (version unknown)".into(),
-        |done| done.stdout.trim().to_string(),
-    );
     let mut text = format!(
         "cargo xtask bench: {build} builds against {python_version}; median of {} rounds, the sides taking turns going first\n\
-         machine: {}; {rust_version}\n\n",
+         machine: {}\n\n",
         settings.rounds,
         linux::machine(),
     );
@@ -199,17 +179,13 @@ fn resolve_python(python: &OsString) -> Result<(OsString, String), TaskError> {
         "-c",
         "import sys, platform; print(sys.version_info[0]); print(platform.python_version()); print(sys.executable)",
     ]);
-    let needed = "the bench needs Python 3 (--python PATH)";
-    let done = run_to_end(&shown, command, WAIT)
-        .map_err(|_| TaskError::failed(format!("cannot run {shown}: {needed}")))?;
-    let lines: Vec<&str> = done.stdout.lines().collect();
-    match lines[..] {
-        ["3", version, executable] if done.status.success() && !executable.is_empty() => {
+    let done = run_to_end(&shown, command, WAIT)?;
+    match done.stdout.lines().collect::<Vec<_>>()[..] {
+        ["3", version, executable] if !executable.is_empty() => {
             Ok((executable.into(), format!("Python {version}")))
         }
         _ => Err(TaskError::failed(format!(
-            "{shown} is not a working Python 3 ({}): {needed}",
-            done.status
+            "{shown} is not a working Python 3: the bench needs one (--python PATH)"
         ))),
     }
 }
@@ -266,53 +242,41 @@ impl Sides {
     }
 
     /// Starts a server on a free port; returns it once it is ready.
-    fn start_server(
-        &self,
-        side: Side,
-        program: &str,
-    ) -> Result<(Process, std::net::SocketAddr), TaskError> {
+    fn start_server(&self, side: Side, program: &str) -> Result<(Process, SocketAddr), TaskError> {
         let mut server = self.start(side, program, "127.0.0.1:0")?;
         let addr = server.wait_ready(WAIT)?;
         Ok((server, addr))
     }
 }
 
-/// One line of the table: a measure, Rust's median, Python's, and whether
-/// the ratio of the two means something.
+/// One line of the table: a measure and what each side measured, run by
+/// run (the table shows the medians), with notes printed under the table.
 struct Row {
     measure: String,
-    rust: Option<f64>,
-    python: Option<f64>,
+    rust: Vec<f64>,
+    python: Vec<f64>,
     decimals: usize,
     notes: Vec<String>,
 }
 
 impl Row {
-    fn new(measure: impl Into<String>, decimals: usize, samples: &Samples) -> Row {
+    fn new(measure: impl Into<String>, decimals: usize) -> Row {
+        let (measure, notes) = (measure.into(), Vec::new());
+        let (rust, python) = (Vec::new(), Vec::new());
         Row {
-            measure: measure.into(),
-            rust: median(&samples.rust),
-            python: median(&samples.python),
+            measure,
+            rust,
+            python,
             decimals,
-            notes: Vec::new(),
+            notes,
         }
     }
-}
 
-/// What each side measured, run by run.
-#[derive(Default)]
-struct Samples {
-    rust: Vec<f64>,
-    python: Vec<f64>,
-}
-
-impl Samples {
     fn push(&mut self, side: Side, value: Option<f64>) {
-        let samples = match side {
-            Side::Rust => &mut self.rust,
-            Side::Python => &mut self.python,
-        };
-        samples.extend(value);
+        match side {
+            Side::Rust => self.rust.extend(value),
+            Side::Python => self.python.extend(value),
+        }
     }
 }
 
@@ -343,127 +307,83 @@ fn number(value: f64, decimals: usize) -> String {
     grouped + fraction
 }
 
-/// The rows as one table: columns two spaces or more apart, `—` where
-/// there is no value, then the rows' notes.
+/// The rows as one table, columns two spaces or more apart (`—` where
+/// there is no value), then the rows' notes.
 fn table(rows: &[Row]) -> String {
-    let cells = |row: &Row| {
+    let width = rows.iter().map(|row| row.measure.chars().count()).max();
+    let line = |measure: &str, [a, b, c]: [String; 3]| {
+        let width = width.unwrap_or(0);
+        format!("{measure:<width$}  {a:>9}  {b:>9}  {c:>11}\n")
+    };
+    let mut text = line(
+        "measure",
+        ["Rust", "Python", "Rust/Python"].map(String::from),
+    );
+    for row in rows {
         let shown = |value: Option<f64>| value.map_or("—".into(), |v| number(v, row.decimals));
-        let ratio = match (row.rust, row.python) {
+        let (rust, python) = (median(&row.rust), median(&row.python));
+        let ratio = match (rust, python) {
             (Some(rust), Some(python)) if python > 0.0 => format!("{:.2}", rust / python),
             _ => "—".into(),
         };
-        [shown(row.rust), shown(row.python), ratio]
-    };
-    let header = ["Rust", "Python", "Rust/Python"];
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(cells(row)) {
-            *width = (*width).max(cell.chars().count());
-        }
+        text.push_str(&line(&row.measure, [shown(rust), shown(python), ratio]));
     }
-    let label = rows
-        .iter()
-        .map(|row| row.measure.chars().count())
-        .max()
-        .unwrap_or(0);
-    let line = |measure: &str, cells: [String; 3]| {
-        let [a, b, c] = cells;
-        let [wa, wb, wc] = widths;
-        format!("{measure:<label$}  {a:>wa$}  {b:>wb$}  {c:>wc$}\n")
-    };
-    let mut text = line("measure", header.map(String::from));
-    for row in rows {
-        text.push_str(&line(&row.measure, cells(row)));
-    }
-    let notes: Vec<String> = rows.iter().flat_map(|row| row.notes.clone()).collect();
-    if !notes.is_empty() {
-        text.push('\n');
-        for note in notes {
-            text.push_str(&format!("* {note}\n"));
-        }
+    for (index, note) in rows.iter().flat_map(|row| &row.notes).enumerate() {
+        text.push_str(&format!("{}* {note}\n", if index == 0 { "\n" } else { "" }));
     }
     text
 }
 
-/// What one hello-server run measured.
-struct HelloRun {
-    requests_per_second: f64,
-    failures: usize,
-    first_failure: Option<String>,
-    cpu_per_request_us: Option<f64>,
-    peak_rss_kib: Option<f64>,
-}
-
-fn hello_run(sides: &Sides, side: Side, settings: &Settings) -> Result<HelloRun, TaskError> {
-    let (mut server, addr) = sides.start_server(side, "hello-server")?;
-    // Not measured: the first connections (and Python's first use of its
-    // code paths) cost more than the steady state the rows are about.
-    let warmup = load::run(addr, settings.warmup(), settings.concurrency);
-    let cpu_before = linux::cpu_time(server.pid());
-    let load = load::run(addr, settings.requests, settings.concurrency);
-    let cpu_after = linux::cpu_time(server.pid());
-    server.check_running()?;
-    let cpu_per_request_us = match (cpu_before, cpu_after) {
-        (Some(before), Some(after)) => {
-            Some(after.saturating_sub(before).as_secs_f64() * 1e6 / settings.requests as f64)
-        }
-        _ => None,
-    };
-    Ok(HelloRun {
-        requests_per_second: load.requests_per_second,
-        failures: warmup.failures + load.failures,
-        first_failure: warmup.first_failure.or(load.first_failure),
-        cpu_per_request_us,
-        peak_rss_kib: linux::peak_rss_kib(server.pid()).map(|kib| kib as f64),
-    })
-}
-
 /// hello-server under load: requests/s, failures, CPU per request, peak RSS.
 fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
-    let [mut rate, mut failed, mut cpu, mut rss]: [Samples; 4] = Default::default();
-    let mut failures = Vec::new();
-    for round in 0..settings.rounds {
-        for side in in_turn(round) {
-            progress(&format!(
-                "round {}/{}: hello-server, {side:?}, {} requests",
-                round + 1,
-                settings.rounds,
-                settings.requests
-            ));
-            let run = hello_run(sides, side, settings)?;
-            rate.push(side, Some(run.requests_per_second));
-            failed.push(side, Some(run.failures as f64));
-            cpu.push(side, run.cpu_per_request_us);
-            rss.push(side, run.peak_rss_kib);
-            failures.extend(run.first_failure.map(|first| format!("{side:?}: {first}")));
-        }
-    }
-    let no_proc = "not measured: this OS has no Linux /proc";
     let (requests, connections) = (settings.requests, settings.concurrency);
-    let mut rows = vec![
+    let mut rows = [
         Row::new(
             format!("hello-server requests/s ({requests} requests, {connections} connections)"),
             0,
-            &rate,
         ),
-        Row::new("hello-server failed requests (all runs)", 0, &failed),
-        Row::new(
-            "hello-server CPU per request, µs (server's user+sys)",
-            1,
-            &cpu,
-        ),
-        Row::new("hello-server peak RSS, KiB", 0, &rss),
+        Row::new("hello-server failed requests (all runs)", 0),
+        Row::new("hello-server CPU per request, µs (server's user+sys)", 1),
+        Row::new("hello-server peak RSS, KiB", 0),
     ];
-    rows[1].rust = Some(failed.rust.iter().sum());
-    rows[1].python = Some(failed.python.iter().sum());
-    if let Some(first) = failures.first() {
-        rows[1].notes.push(format!("a failed request: {first}"));
+    let mut failed = [0, 0];
+    for round in 0..settings.rounds {
+        for side in in_turn(round) {
+            let (at, of) = (round + 1, settings.rounds);
+            progress(&format!("round {at}/{of}: hello-server, {side:?}"));
+            let (mut server, addr) = sides.start_server(side, "hello-server")?;
+            // Not measured: the first connections (and Python's first use
+            // of its code paths) cost more than the steady state.
+            let warmup = load::run(addr, settings.warmup(), connections);
+            let cpu_before = linux::cpu_time(server.pid());
+            let load = load::run(addr, requests, connections);
+            let cpu_after = linux::cpu_time(server.pid());
+            server.check_running()?;
+            let cpu = cpu_after
+                .zip(cpu_before)
+                .map(|(after, before)| after.saturating_sub(before));
+            let per_request_us = cpu.map(|cpu| cpu.as_secs_f64() * 1e6 / requests as f64);
+            let peak_rss = linux::peak_rss_kib(server.pid()).map(|kib| kib as f64);
+            rows[0].push(side, Some(load.requests_per_second));
+            failed[side as usize] += warmup.failures + load.failures;
+            rows[2].push(side, per_request_us);
+            rows[3].push(side, peak_rss);
+            if let Some(first) = warmup.first_failure.or(load.first_failure) {
+                rows[1]
+                    .notes
+                    .push(format!("{side:?}: a failed request: {first}"));
+            }
+        }
     }
-    if rows[2].rust.is_none() {
+    rows[1].push(Side::Rust, Some(failed[0] as f64));
+    rows[1].push(Side::Python, Some(failed[1] as f64));
+    rows[1].notes.truncate(2);
+    if rows[2].rust.is_empty() {
+        let no_proc = "not measured: this OS has no Linux /proc";
         rows[2].notes.push(format!("CPU per request: {no_proc}"));
         rows[3].notes.push(format!("peak RSS: {no_proc}"));
     }
-    Ok(rows)
+    Ok(rows.into())
 }
 
 /// System calls per request of each side's hello-server, counted by
@@ -472,49 +392,37 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
 fn syscall_row(settings: &Settings, sides: &Sides) -> Row {
     let requests = settings.syscall_requests;
     let measure = format!("hello-server system calls per request (strace, {requests} requests)");
-    let mut row = Row::new(measure, 2, &Samples::default());
-    let Some(strace) = linux::find_strace() else {
-        row.notes
-            .push("system calls: not measured, strace is not installed".into());
-        return row;
-    };
+    let mut row = Row::new(measure, 2);
     for side in [Side::Rust, Side::Python] {
         progress(&format!("system calls: {side:?} hello-server under strace"));
-        match count_syscalls(&strace, sides, side, requests) {
+        match count_syscalls(sides, side, requests) {
             Ok((per_request, by_call)) => {
-                match side {
-                    Side::Rust => row.rust = Some(per_request),
-                    Side::Python => row.python = Some(per_request),
-                }
+                row.push(side, Some(per_request));
                 row.notes.push(format!("{side:?} system calls: {by_call}"));
             }
-            Err(error) => row
-                .notes
-                .push(format!("{side:?} system calls: {}", error.message())),
+            Err(error) => {
+                let message = error.message();
+                row.notes
+                    .push(format!("{side:?} system calls not counted: {message}"));
+            }
         }
     }
     row
 }
 
-fn count_syscalls(
-    strace: &std::path::Path,
-    sides: &Sides,
-    side: Side,
-    requests: usize,
-) -> Result<(f64, String), TaskError> {
+fn count_syscalls(sides: &Sides, side: Side, requests: usize) -> Result<(f64, String), TaskError> {
     let (server, addr) = sides.start_server(side, "hello-server")?;
-    let mut command = Command::new(strace);
+    let mut command = Command::new("strace");
     command.args(["-f", "-c", "-p", &server.pid().to_string()]);
-    let mut tracer = Process::start("strace", command, false)?;
+    let mut tracer = Process::start("strace (is it installed?)", command, false)?;
     tracer.wait_for("\"attached\" from strace", WAIT, |tracer| {
         tracer.stderr.iter().any(|line| line.contains("attached"))
     })?;
     let load = load::run(addr, requests, 1);
     if let Some(first) = load.first_failure {
-        return Err(TaskError::failed(format!(
-            "{} of {requests} requests failed under strace: {first}",
-            load.failures
-        )));
+        let failures = load.failures;
+        let message = format!("{failures} of {requests} requests failed under strace: {first}");
+        return Err(TaskError::failed(message));
     }
     // The server's end ends strace, which then writes its summary.
     drop(server);
@@ -523,50 +431,48 @@ fn count_syscalls(
         .ok_or_else(|| tracer.failure("gave no summary with totals"))
 }
 
-/// `settings.starts` runs of `measure` (seconds) per side and round, shown
-/// in milliseconds.
+/// A row of `settings.starts` runs of `measure` (seconds) per side and
+/// round, shown in milliseconds.
 fn timed(
     settings: &Settings,
-    what: &str,
-    mut measure: impl FnMut(Side) -> Result<f64, TaskError>,
-) -> Result<Samples, TaskError> {
-    let mut samples = Samples::default();
+    measure: &str,
+    mut run: impl FnMut(Side) -> Result<f64, TaskError>,
+) -> Result<Row, TaskError> {
+    let mut row = Row::new(format!("{measure}, ms"), 2);
     for round in 0..settings.rounds {
-        progress(&format!("round {}/{}: {what}", round + 1, settings.rounds));
+        let (at, of) = (round + 1, settings.rounds);
+        progress(&format!("round {at}/{of}: {measure}"));
         for side in in_turn(round) {
             for _ in 0..settings.starts {
-                samples.push(side, Some(measure(side)? * 1e3));
+                row.push(side, Some(run(side)? * 1e3));
             }
         }
     }
-    Ok(samples)
+    Ok(row)
 }
 
 /// Spawn to readiness line, for each server.
 fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
-    let mut rows = Vec::new();
-    for program in ["hello-server", "chat-server", "udp-server"] {
-        let samples = timed(settings, &format!("start-up of {program}"), |side| {
+    let servers = ["hello-server", "chat-server", "udp-server"];
+    let measure = |program: &str| format!("{program} start-up to readiness line");
+    let rows = servers.map(|program| {
+        timed(settings, &measure(program), |side| {
             let started = Instant::now();
             let ready = sides.start_server(side, program)?;
             let elapsed = started.elapsed().as_secs_f64();
             // Stopped only now: its ending is not part of its start.
             drop(ready);
             Ok(elapsed)
-        })?;
-        rows.push(Row::new(
-            format!("{program} start-up to readiness line, ms"),
-            2,
-            &samples,
-        ));
-    }
-    Ok(rows)
+        })
+    });
+    rows.into_iter().collect()
 }
 
 /// udp-server and udp-client converting 36.6, until both have exited.
 fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     const EXPECTED: &str = "转换后的温度(单位:华氏温度):97.88000000000001";
-    let samples = timed(settings, "UDP conversions", |side| {
+    let measure = "UDP conversion, both programs started and exited";
+    timed(settings, measure, |side| {
         let started = Instant::now();
         let (mut server, addr) = sides.start_server(side, "udp-server")?;
         let mut client = sides.start(side, "udp-client", &addr.to_string())?;
@@ -581,84 +487,56 @@ fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
             )));
         }
         Ok(elapsed)
-    })?;
-    Ok(Row::new(
-        "UDP conversion, both programs started and exited, ms",
-        2,
-        &samples,
-    ))
+    })
 }
 
 /// Lines typed into chat-server as fast as its stdin takes them, until
 /// chat-client has printed all of them.
 fn chat_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     let lines = settings.chat_lines;
-    let mut rate = Samples::default();
+    let measure = format!("chat lines/s ({lines} lines typed into chat-server, until printed)");
+    let mut row = Row::new(measure, 0);
     for round in 0..settings.rounds {
         for side in in_turn(round) {
             let (at, of) = (round + 1, settings.rounds);
             progress(&format!("round {at}/{of}: chat, {side:?}, {lines} lines"));
             let elapsed = chat_run(sides, side, lines)?;
-            rate.push(side, Some(lines as f64 / elapsed.max(1e-9)));
+            row.push(side, Some(lines as f64 / elapsed.max(1e-9)));
         }
     }
-    let measure = format!("chat lines/s ({lines} lines typed into chat-server, until printed)");
-    Ok(Row::new(measure, 0, &rate))
-}
-
-/// The lines the chat carries: ASCII, because the listing's `recv(2014)`
-/// `.decode()` dies when a read splits a multi-byte character.
-fn chat_lines(count: usize) -> Vec<String> {
-    (0..count)
-        .map(|index| format!("message {index:05}"))
-        .collect()
+    Ok(row)
 }
 
 fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
-    let lines = chat_lines(count);
+    // ASCII lines: the listing's `recv(2014).decode()` dies when a read
+    // splits a multi-byte character.
+    let lines: Vec<String> = (0..count).map(|i| format!("message {i:05}")).collect();
     let typed: String = lines.iter().map(|line| format!("{line}\n")).collect();
     let (mut server, addr) = sides.start_server(side, "chat-server")?;
     let mut client = sides.start(side, "chat-client", &addr.to_string())?;
     client.wait_for_text("已连接", WAIT)?;
-    let mut stdin = server
-        .take_stdin()
-        .ok_or_else(|| server.failure("has no stdin"))?;
     let started = Instant::now();
-    // The typing, in its own thread: the pipe takes it as fast as the
-    // server reads. The pipe stays open until the run ends.
-    let typist = thread::spawn(move || {
-        let written = stdin.write_all(typed.as_bytes());
-        (stdin, written)
-    });
+    // The pipe takes the lines as fast as the server reads them; it stays
+    // open until the run ends (its end would end the chat).
+    server.type_in(typed.as_bytes())?;
     // Done once the client has printed as many bytes of messages as were
     // typed: a read may split a line, so the last one can come in pieces.
-    let typed_bytes = lines.concat().len();
-    let (mut scanned, mut printed_bytes) = (0, 0);
+    let expected = lines.concat();
+    let (mut scanned, mut printed) = (0, String::new());
     client.wait_for("all the lines", WAIT * 3, |client| {
         while let Some(end) = client.stdout[scanned..].iter().position(|&b| b == b'\n') {
             let line = String::from_utf8_lossy(&client.stdout[scanned..scanned + end]);
-            printed_bytes += message_in(&line).map_or(0, str::len);
+            printed.push_str(message_in(&line).unwrap_or(""));
             scanned += end + 1;
         }
-        printed_bytes >= typed_bytes
+        printed.len() >= expected.len()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     server.check_running()?;
-    match typist.join() {
-        Ok((_stdin, Ok(()))) => {}
-        Ok((_, Err(error))) => return Err(server.failure(&format!("refused the lines: {error}"))),
-        Err(_) => return Err(TaskError::failed("the typing thread panicked")),
-    }
-    if printed_messages(&client.stdout) != lines.concat() {
+    if printed != expected {
         return Err(client.failure("did not print the lines typed, in order"));
     }
     Ok(elapsed)
-}
-
-/// What chat-client printed as received, joined.
-fn printed_messages(stdout: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stdout);
-    text.lines().filter_map(message_in).collect()
 }
 
 /// The message in a line chat-client printed: `接收到的数据为: <text>`,
@@ -671,21 +549,16 @@ fn message_in(line: &str) -> Option<&str> {
 /// The size of each binary, in KiB (Rust's column only).
 fn size_rows(settings: &Settings, sides: &Sides) -> Vec<Row> {
     let build = if settings.dev { "debug" } else { "release" };
-    PROGRAMS
-        .iter()
-        .map(|program| {
-            let path = crate::program_file(&sides.bin_dir, program);
-            let mut row = Row::new(
-                format!("{program} {build} binary, KiB"),
-                1,
-                &Samples::default(),
-            );
-            row.rust = std::fs::metadata(path)
-                .ok()
-                .map(|meta| meta.len() as f64 / 1024.0);
-            row
-        })
-        .collect()
+    let size = |program| std::fs::metadata(crate::program_file(&sides.bin_dir, program)).ok();
+    let row = |program| {
+        let mut row = Row::new(format!("{program} {build} binary, KiB"), 1);
+        row.push(
+            Side::Rust,
+            size(program).map(|meta| meta.len() as f64 / 1024.0),
+        );
+        row
+    };
+    PROGRAMS.map(row).into()
 }
 
 #[cfg(test)]
@@ -693,38 +566,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chat_output_is_read_back_into_the_messages() {
-        let stdout = "已连接\n请输入要发送的数据:接收到的数据为: message 00000message 0\n接收到的数据为: 0001\n";
+    fn chat_lines_are_read_back_into_the_messages() {
+        assert_eq!(message_in("接收到的数据为: message 00"), Some("message 00"));
         assert_eq!(
-            printed_messages(stdout.as_bytes()),
-            "message 00000message 00001"
+            message_in("请输入要发送的数据:接收到的数据为: 0"),
+            Some("0")
         );
-        assert_eq!(chat_lines(2), ["message 00000", "message 00001"]);
-    }
-
-    #[test]
-    fn options_are_read_and_checked() {
-        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let quick = Settings::parse(&args(&["--quick", "--requests", "300"]));
-        let quick = quick
-            .ok()
-            .flatten()
-            .map(|s| (s.rounds, s.requests, s.warmup()));
-        assert_eq!(quick, Some((3, 300, 20)));
-        assert!(Settings::parse(&args(&["--rounds", "0"])).is_err());
-        assert!(Settings::parse(&args(&["--rounds"])).is_err());
-        assert!(Settings::parse(&args(&["--frob"])).is_err());
-        assert!(matches!(Settings::parse(&args(&["--help"])), Ok(None)));
-    }
-
-    #[test]
-    fn each_round_starts_with_the_other_side() {
-        assert_eq!(in_turn(0), [Side::Rust, Side::Python]);
-        assert_eq!(in_turn(1), [Side::Python, Side::Rust]);
+        assert_eq!(message_in("已连接"), None);
     }
 
     #[test]
     fn medians_and_numbers() {
+        assert_eq!(in_turn(1), [Side::Python, Side::Rust]);
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[5.0, 1.0, 3.0]), Some(3.0));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0, f64::NAN]), Some(2.5));
