@@ -7,14 +7,14 @@
 //! it ends; the children stay in the terminal's process group, so Ctrl-C
 //! reaches them too.
 
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::harness::{find, Attached, Event, Output, Process};
 use crate::{out, TaskError};
 
 pub const HELP: &str = "\
@@ -141,23 +141,12 @@ impl Style {
     }
 }
 
-/// What the reader threads report.
-enum Event {
-    Stdout(usize, Vec<u8>),
-    Stderr(usize, String),
-    /// A stream reached its end (the program closed it or exited).
-    Closed(usize),
-}
-
 /// One running program of the demo.
 struct Program {
     name: &'static str,
     colour: &'static str,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    /// Everything it printed on stdout so far, for the expectations.
-    stdout: Vec<u8>,
-    stderr: Vec<String>,
+    /// The running program, with all it printed so far.
+    process: Process,
     /// Stdout not yet shown in the transcript.
     unshown: Vec<u8>,
     /// The prompts it prints without a newline.
@@ -173,16 +162,13 @@ struct Program {
     /// is shown: two pipes cannot tell which came first, and such notes
     /// (the peer closed, an error) come last.
     held_notes: Vec<String>,
-    /// Streams (stdout, stderr) not yet at their end.
-    open_streams: usize,
     /// Stdout held back by the script until another program has shown
     /// what happened first (two processes' pipes race each other).
     held: bool,
-    status: Option<ExitStatus>,
 }
 
 /// One pairing's programs and its transcript. Dropping it kills and reaps
-/// whatever still runs.
+/// whatever still runs (each `Process` does on drop).
 struct Session {
     style: Style,
     programs: Vec<Program>,
@@ -210,58 +196,21 @@ impl Session {
         args: &[String],
         prompts: &'static [&'static str],
     ) -> Result<usize, TaskError> {
-        let mut child = Command::new(program_path(name)?)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| TaskError::failed(format!("cannot start {name}: {error}")))?;
+        let mut command = Command::new(program_path(name)?);
+        command.args(args);
         let index = self.programs.len();
-        if let Some(mut stdout) = child.stdout.take() {
-            let sender = self.sender.clone();
-            thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                while let Ok(read @ 1..) = stdout.read(&mut chunk) {
-                    if sender
-                        .send(Event::Stdout(index, chunk[..read].to_vec()))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                let _ = sender.send(Event::Closed(index));
-            });
-        }
-        if let Some(stderr) = child.stderr.take() {
-            let sender = self.sender.clone();
-            thread::spawn(move || {
-                for line in BufReader::new(stderr).split(b'\n').map_while(Result::ok) {
-                    let line = String::from_utf8_lossy(&line).into_owned();
-                    if sender.send(Event::Stderr(index, line)).is_err() {
-                        return;
-                    }
-                }
-                let _ = sender.send(Event::Closed(index));
-            });
-        }
-        let stdin = child.stdin.take();
+        let process = Process::start_sharing(name, command, true, index, &self.sender)?;
         self.programs.push(Program {
             name,
             colour,
-            child,
-            stdin,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
+            process,
             unshown: Vec::new(),
             prompts,
             waiting_prompt: None,
             cursor: 0,
             awaiting_readiness: name.ends_with("-server"),
             held_notes: Vec::new(),
-            open_streams: 2,
             held: false,
-            status: None,
         });
         Ok(index)
     }
@@ -290,14 +239,15 @@ impl Session {
 
     /// Takes in one event: records it and shows what is complete.
     fn absorb(&mut self, event: Event) {
-        match event {
-            Event::Stdout(index, bytes) => {
+        let index = event.from;
+        match event.output {
+            Output::Stdout(bytes) => {
                 let program = &mut self.programs[index];
-                program.stdout.extend_from_slice(&bytes);
                 program.unshown.extend_from_slice(&bytes);
+                program.process.absorb(Output::Stdout(bytes));
                 self.show_complete_lines(index);
             }
-            Event::Stderr(index, line) => {
+            Output::Stderr(line) => {
                 let program = &mut self.programs[index];
                 if program.awaiting_readiness && line.starts_with("listening on ") {
                     program.awaiting_readiness = false;
@@ -306,12 +256,9 @@ impl Session {
                 } else {
                     program.held_notes.push(line.clone());
                 }
-                self.programs[index].stderr.push(line);
+                self.programs[index].process.absorb(Output::Stderr(line));
             }
-            Event::Closed(index) => {
-                let program = &mut self.programs[index];
-                program.open_streams = program.open_streams.saturating_sub(1);
-            }
+            Output::Closed => self.programs[index].process.absorb(Output::Closed),
         }
     }
 
@@ -320,7 +267,7 @@ impl Session {
     fn show_complete_lines(&mut self, index: usize) {
         loop {
             let program = &mut self.programs[index];
-            if (program.awaiting_readiness && program.status.is_none()) || program.held {
+            if (program.awaiting_readiness && program.process.exited().is_none()) || program.held {
                 return;
             }
             if let Some(prompt) = program
@@ -384,17 +331,13 @@ impl Session {
     /// Notes which programs have exited.
     fn reap(&mut self) {
         for program in &mut self.programs {
-            if program.status.is_none() {
-                if let Ok(Some(status)) = program.child.try_wait() {
-                    program.status = Some(status);
-                }
-            }
+            program.process.exited();
         }
     }
 
-    fn unexpected(&self, index: usize, expected: &str) -> TaskError {
-        let program = &self.programs[index];
-        let status = match program.status {
+    fn unexpected(&mut self, index: usize, expected: &str) -> TaskError {
+        let program = &mut self.programs[index];
+        let status = match program.process.exited() {
             Some(status) => format!("it exited ({status})"),
             None => "it is still running".to_string(),
         };
@@ -402,8 +345,8 @@ impl Session {
             "demo: {} was expected to {expected} within {} s; {status}.\n  its stdout: {:?}\n  its stderr: {:?}",
             program.name,
             EXPECT_TIMEOUT.as_secs(),
-            String::from_utf8_lossy(&program.stdout),
-            program.stderr.join("\n"),
+            String::from_utf8_lossy(&program.process.stdout),
+            program.process.stderr.join("\n"),
         ))
     }
 
@@ -413,10 +356,10 @@ impl Session {
         let expected = format!("print {text:?}");
         let needle = text.as_bytes();
         self.wait_until(index, &expected, |p| {
-            find(&p.stdout[p.cursor..], needle).is_some()
+            find(&p.process.stdout[p.cursor..], needle).is_some()
         })?;
         let program = &mut self.programs[index];
-        if let Some(at) = find(&program.stdout[program.cursor..], needle) {
+        if let Some(at) = find(&program.process.stdout[program.cursor..], needle) {
             program.cursor += at + needle.len();
         }
         Ok(())
@@ -425,13 +368,12 @@ impl Session {
     /// Waits for a server's readiness line and returns its address.
     fn ready(&mut self, index: usize) -> Result<SocketAddr, TaskError> {
         self.wait_until(index, "write `listening on <addr>` on stderr", |p| {
-            !p.stderr.is_empty() || p.status.is_some()
+            !p.process.stderr.is_empty() || p.process.output_closed()
         })?;
-        let program = &self.programs[index];
-        program.stderr[0]
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.parse().ok())
-            .ok_or_else(|| self.unexpected(index, "write `listening on <addr>` first on stderr"))
+        match self.programs[index].process.ready_addr() {
+            Some(addr) => Ok(addr),
+            None => Err(self.unexpected(index, "write `listening on <addr>` first on stderr")),
+        }
     }
 
     /// Waits for `prompt` to be shown, then types `line` as a person would.
@@ -440,25 +382,22 @@ impl Session {
         let program = &mut self.programs[index];
         let prompt = program.waiting_prompt.take().unwrap_or("");
         let typed = self.style.paint("1", &format!("› {line}"));
-        let sent = program.stdin.as_mut().map(|stdin| {
-            stdin
-                .write_all(format!("{line}\n").as_bytes())
-                .and_then(|()| stdin.flush())
-        });
+        let sent = program.process.type_in(format!("{line}\n").as_bytes());
         self.show(index, &format!("{prompt}{typed}"));
         match sent {
-            Some(Ok(())) => Ok(()),
-            _ => Err(self.unexpected(index, &format!("read the typed line {line:?}"))),
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.unexpected(index, &format!("read the typed line {line:?}"))),
         }
     }
 
     /// Waits for a program to exit with `code`.
     fn expect_exit(&mut self, index: usize, code: i32) -> Result<(), TaskError> {
         self.wait_until(index, &format!("exit with status {code}"), |p| {
-            p.status.is_some() && p.open_streams == 0
+            p.process.output_closed()
         })?;
+        // Both pipes are closed: the program is ending, so this is quick.
+        let status = self.programs[index].process.reap().ok();
         self.show_ending(index);
-        let status = self.programs[index].status;
         if status.and_then(|s| s.code()) == Some(code) {
             Ok(())
         } else {
@@ -481,11 +420,9 @@ impl Session {
 
     /// Stops a server that would serve forever, as the listing's does.
     fn stop(&mut self, index: usize) -> Result<(), TaskError> {
-        let program = &mut self.programs[index];
-        let _ = program.child.kill();
-        program.status = program.child.wait().ok();
+        self.programs[index].process.kill();
         self.wait_until(index, "close its output once stopped", |p| {
-            p.open_streams == 0
+            p.process.output_closed()
         })?;
         self.show_ending(index);
         self.show_note(
@@ -531,30 +468,12 @@ impl Session {
     }
 }
 
-impl Drop for Session {
-    fn drop(&mut self) {
-        for program in &mut self.programs {
-            if program.status.is_none() {
-                let _ = program.child.kill();
-                let _ = program.child.wait();
-            }
-        }
-    }
-}
-
 /// How often `needle` stands in `haystack`.
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack
         .windows(needle.len().max(1))
         .filter(|w| *w == needle)
         .count()
-}
-
-/// Where `needle` first stands in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len().max(1))
-        .position(|w| w == needle)
 }
 
 const SERVER: &str = "36";
@@ -695,26 +614,25 @@ fn chat_live(style: Style) -> Result<(), TaskError> {
         "== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or Ctrl-D ends. ==",
     );
     let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
-    let mut you = Command::new(program_path("chat-client")?)
-        .arg(addr.to_string())
-        .spawn()
-        .map_err(|error| TaskError::failed(format!("cannot start chat-client: {error}")))?;
+    let mut command = Command::new(program_path("chat-client")?);
+    command.arg(addr.to_string());
+    let mut you = Attached::start("chat-client", command)?;
     session.expect(server, "连接已经建立\n")?;
     session.type_line(server, "你好！我是 chat-server。说点什么吧 (say something)")?;
     let mut answered = 0;
     loop {
         let received = count(
-            &session.programs[server].stdout,
+            &session.programs[server].process.stdout,
             "接收到的数据为: ".as_bytes(),
         );
         if received > answered {
             answered = received;
             let reply = format!("收到你的第 {answered} 条消息 (message {answered} received)");
-            if session.programs[server].status.is_none() {
+            if session.programs[server].process.exited().is_none() {
                 let _ = session.type_line(server, &reply);
             }
         }
-        if let Ok(Some(_)) = you.try_wait() {
+        if you.has_exited() {
             break;
         }
         match session.events.recv_timeout(Duration::from_millis(50)) {
@@ -723,9 +641,9 @@ fn chat_live(style: Style) -> Result<(), TaskError> {
             Err(RecvTimeoutError::Disconnected) => break,
         }
         session.reap();
-        if session.programs[server].status.is_some() {
+        if session.programs[server].process.exited().is_some() {
             // The server ended: the client learns it and exits too.
-            let _ = you.wait();
+            you.wait();
             break;
         }
     }

@@ -9,10 +9,12 @@
 mod bench;
 mod compare;
 mod demo;
+mod harness;
 mod width;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 const TASKS: &str = "\
 usage: cargo xtask <task> [options]
@@ -22,7 +24,7 @@ tasks:
   demo chat --live                chat as the client yourself, with a scripted server
   compare <crate> [--markdown]    show a crate's main.rs beside its Python listing
   compare --check                 check every crate's `// py:` annotations
-  bench [--quick] [--json]        measure the programs against the Python listings
+  bench [--quick]                 measure the programs against the Python listings
 
 `cargo xtask <task> --help` tells more about each.
 ";
@@ -43,7 +45,23 @@ impl TaskError {
     pub fn failed(message: impl Into<String>) -> Self {
         TaskError::Failed(message.into())
     }
+
+    pub fn message(&self) -> &str {
+        match self {
+            TaskError::Usage(message) | TaskError::Failed(message) => message,
+        }
+    }
 }
+
+/// The six programs, one per listing.
+pub const PROGRAMS: [&str; 6] = [
+    "hello-server",
+    "tcp-client",
+    "chat-server",
+    "chat-client",
+    "udp-server",
+    "udp-client",
+];
 
 /// The workspace's root folder (xtask sits in it).
 pub fn workspace_root() -> PathBuf {
@@ -93,17 +111,19 @@ pub fn build_programs(release: bool) -> Result<(), TaskError> {
     if release {
         command.arg("--release");
     }
-    for (program, _) in compare::PROGRAMS {
+    for program in PROGRAMS {
         command.args(["--package", program]);
     }
-    let status = command
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|error| TaskError::failed(format!("cannot run cargo build: {error}")))?;
-    if status.success() {
+    command.current_dir(workspace_root());
+    // A generous bound: a first release build on a busy machine is slow.
+    let build = harness::run_to_end("cargo build", command, Duration::from_secs(1800))?;
+    if build.status.success() {
         Ok(())
     } else {
-        Err(TaskError::failed(format!("cargo build failed ({status})")))
+        Err(TaskError::failed(format!(
+            "cargo build failed ({}):\n{}",
+            build.status, build.stderr
+        )))
     }
 }
 
