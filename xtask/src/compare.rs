@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::width::{expand_tabs, pad, width, wrap};
+use std::io::IsTerminal as _;
+
+use crate::highlight::{lex_lines, Kind, Lang, Token};
+use crate::width::{expand_tabs, pad, width, wrap_text, wrap_tokens};
 use crate::{out, workspace_root, TaskError};
 
 /// The six programs and the listing each mirrors.
@@ -134,47 +137,245 @@ pub fn groups_of(krate: &str) -> Result<Vec<Group>, TaskError> {
     Ok(parse(&read(&main_rs(krate))?))
 }
 
-/// Two columns fitted to `total` display columns.
-pub fn render_columns(krate: &str, groups: &[Group], total: usize) -> String {
-    let python: Vec<Vec<String>> = groups
+/// The narrowest the terminal view gets, and the widest.
+pub const MIN_COLUMNS: usize = 60;
+pub const MAX_COLUMNS: usize = 240;
+
+/// Below this many columns for the Rust beside the listing's widest line,
+/// each group is stacked: its Python lines, then its Rust, indented.
+const READABLE_RUST: usize = 44;
+
+/// How far stacked Rust is indented under its Python.
+const STACK_INDENT: &str = "    ";
+
+/// Colours for a terminal, none otherwise: as `demo` does, off with
+/// NO_COLOR or when stdout is not a terminal.
+#[derive(Clone, Copy)]
+pub struct Paint {
+    colour: bool,
+}
+
+impl Paint {
+    pub fn detect() -> Paint {
+        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Paint {
+            colour: std::io::stdout().is_terminal() && !no_colour,
+        }
+    }
+
+    pub fn plain() -> Paint {
+        Paint { colour: false }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour && !code.is_empty() && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn tokens(&self, tokens: &[Token]) -> String {
+        tokens
+            .iter()
+            .map(|t| self.paint(ansi(t.kind), &t.text))
+            .collect()
+    }
+}
+
+/// The terminal colour of each kind of token.
+fn ansi(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Plain => "",
+        Kind::Keyword => "35",
+        Kind::Builtin => "36",
+        Kind::Type => "34",
+        Kind::Str => "32",
+        Kind::Comment => "2",
+        Kind::Number => "33",
+    }
+}
+
+/// The lines of each group, tabs expanded and highlighted.
+pub struct Lexed {
+    pub python: Vec<Vec<Vec<Token>>>,
+    pub rust: Vec<Vec<Vec<Token>>>,
+}
+
+pub fn lex_groups(groups: &[Group]) -> Lexed {
+    let expand =
+        |lines: &[String]| -> Vec<String> { lines.iter().map(|l| expand_tabs(l, 4)).collect() };
+    Lexed {
+        python: groups
+            .iter()
+            .map(|g| lex_lines(&expand(&g.python), Lang::Python))
+            .collect(),
+        rust: groups
+            .iter()
+            .map(|g| lex_lines(&expand(&g.rust), Lang::Rust))
+            .collect(),
+    }
+}
+
+fn tokens_width(tokens: &[Token]) -> usize {
+    tokens.iter().map(|t| width(&t.text)).sum()
+}
+
+/// Where the Python shown comes from: the `// py:` quotes, not a file.
+fn python_source(krate: &str) -> String {
+    let listing = listing_of(krate).unwrap_or("?");
+    format!(
+        "Python: 教程 {listing}，引自 main.rs 的 `// py:` 注释 \
+         (the tutorial's {listing}, as main.rs's `// py:` lines quote it)"
+    )
+}
+
+/// The terminal view, fitted to `total` display columns (kept within
+/// 60..=240): Python | Rust in two columns where the listing's widest line
+/// leaves room for readable Rust beside it, else each group stacked.
+pub fn render_terminal(krate: &str, groups: &[Group], total: usize, paint: Paint) -> String {
+    let total = total.clamp(MIN_COLUMNS, MAX_COLUMNS);
+    let lexed = lex_groups(groups);
+    let widest = lexed
+        .python
         .iter()
-        .map(|g| g.python.iter().map(|l| expand_tabs(l, 4)).collect())
-        .collect();
-    let widest = python.iter().flatten().map(|l| width(l)).max().unwrap_or(0);
-    let total = total.max(40);
-    let left = widest.clamp(16, total * 2 / 5);
-    let right = total - left - 3;
+        .flatten()
+        .map(|l| tokens_width(l))
+        .max()
+        .unwrap_or(0);
     let listing = listing_of(krate).unwrap_or("?");
     let mut out = String::new();
-    let rule = format!("{}─┼─{}\n", "─".repeat(left), "─".repeat(right));
-    push_row(
-        &mut out,
-        &[format!("Python: listings/{listing}")],
-        &[format!("Rust: crates/{krate}/src/main.rs")],
-        left,
-        right,
-    );
-    for (group, python) in groups.iter().zip(&python) {
-        out.push_str(&rule);
-        push_row(&mut out, python, &group.rust, left, right);
+    let prose = |out: &mut String, text: &str, code: &str| {
+        for line in wrap_text(text, total) {
+            out.push_str(&paint.paint(code, &line));
+            out.push('\n');
+        }
+    };
+    prose(&mut out, &format!("{krate} \u{21c4} {listing}"), "1");
+    prose(&mut out, &python_source(krate), "");
+    prose(&mut out, &format!("Rust:   crates/{krate}/src/main.rs"), "");
+    let two_columns = widest + 3 + READABLE_RUST <= total;
+    if two_columns {
+        let left = widest.max(6);
+        let right = total - left - 3;
+        let rule = |cross: &str| {
+            paint.paint(
+                "2",
+                &format!(
+                    "{}\u{2500}{cross}\u{2500}{}",
+                    "\u{2500}".repeat(left),
+                    "\u{2500}".repeat(right)
+                ),
+            )
+        };
+        let _ = writeln!(out, "{}", rule("\u{252c}"));
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            paint.paint("1", &pad("Python", left)),
+            paint.paint("2", "\u{2502}"),
+            paint.paint("1", "Rust")
+        );
+        for (python, rust) in lexed.python.iter().zip(&lexed.rust) {
+            let _ = writeln!(out, "{}", rule("\u{253c}"));
+            let left_lines: Vec<Vec<Token>> =
+                python.iter().flat_map(|l| wrap_tokens(l, left)).collect();
+            let right_lines: Vec<Vec<Token>> =
+                rust.iter().flat_map(|l| wrap_tokens(l, right)).collect();
+            for row in 0..left_lines.len().max(right_lines.len()) {
+                let l = left_lines.get(row).map_or(&[][..], Vec::as_slice);
+                let r = right_lines.get(row).map_or(&[][..], Vec::as_slice);
+                let line = format!(
+                    "{}{} {} {}",
+                    paint.tokens(l),
+                    " ".repeat(left.saturating_sub(tokens_width(l))),
+                    paint.paint("2", "\u{2502}"),
+                    paint.tokens(r)
+                );
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    } else {
+        let indent = width(STACK_INDENT);
+        for (number, (python, rust)) in lexed.python.iter().zip(&lexed.rust).enumerate() {
+            let label = format!("\u{2500}\u{2500} {} ", number + 1);
+            let _ = writeln!(
+                out,
+                "{}",
+                paint.paint(
+                    "2",
+                    &format!("{label}{}", "\u{2500}".repeat(total - width(&label)))
+                )
+            );
+            for line in python.iter().flat_map(|l| wrap_tokens(l, total)) {
+                let _ = writeln!(out, "{}", paint.tokens(&line));
+            }
+            for line in rust.iter().flat_map(|l| wrap_tokens(l, total - indent)) {
+                let text = format!("{STACK_INDENT}{}", paint.tokens(&line));
+                out.push_str(text.trim_end());
+                out.push('\n');
+            }
+        }
     }
     out
 }
 
-/// One table row: both sides wrapped to their widths, side by side.
-fn push_row(out: &mut String, python: &[String], rust: &[String], left: usize, right: usize) {
-    let left_lines: Vec<String> = python.iter().flat_map(|l| wrap(l, left)).collect();
-    let right_lines: Vec<String> = rust
-        .iter()
-        .flat_map(|l| wrap(&expand_tabs(l, 4), right))
-        .collect();
-    for row in 0..left_lines.len().max(right_lines.len()) {
-        let l = left_lines.get(row).map_or("", String::as_str);
-        let r = right_lines.get(row).map_or("", String::as_str);
-        let row = format!("{} │ {}", pad(l, left), r);
-        out.push_str(row.trim_end());
-        out.push('\n');
+/// The width of the terminal stdout writes to: COLUMNS where it is set,
+/// else the terminal's own answer, else 100 (not a terminal, or no way to
+/// ask); kept within 60..=240.
+pub fn terminal_columns() -> usize {
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    let columns = match from_env {
+        Some(columns) => columns,
+        None if std::io::stdout().is_terminal() => ask_terminal().unwrap_or(100),
+        None => 100,
+    };
+    columns.clamp(MIN_COLUMNS, MAX_COLUMNS)
+}
+
+/// Asks the terminal its width. Interactive shells do not export COLUMNS,
+/// so the answer comes from `stty size` or `tput cols` reading the
+/// terminal itself (Unix), or from `mode con` (Windows).
+fn ask_terminal() -> Option<usize> {
+    use std::process::{Command, Stdio};
+    let run = |program: &str, args: &[&str], tty: bool| -> Option<String> {
+        let mut command = Command::new(program);
+        command.args(args).stdout(Stdio::piped());
+        if tty {
+            // The tool asks the terminal on its stdin or stderr; stdout is
+            // the pipe its answer comes back on.
+            let terminal = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()?;
+            command.stdin(terminal.try_clone().ok()?).stderr(terminal);
+        } else {
+            command.stdin(Stdio::null()).stderr(Stdio::null());
+        }
+        let output = command.output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let numbers = |text: &str| -> Vec<usize> {
+        text.split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    };
+    if cfg!(windows) {
+        // `mode con`: lines, then columns (the labels are translated).
+        return run("mode", &["con"], false).and_then(|text| numbers(&text).get(1).copied());
     }
+    run("stty", &["size"], true)
+        .and_then(|text| numbers(&text).get(1).copied())
+        .or_else(|| run("tput", &["cols"], true).and_then(|text| numbers(&text).first().copied()))
+        .filter(|&columns| columns > 0)
 }
 
 /// A markdown table, one row per group.
@@ -385,11 +586,12 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     if markdown {
         out(&render_markdown(krate, &groups));
     } else {
-        let columns = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.trim().parse().ok())
-            .unwrap_or(100);
-        out(&render_columns(krate, &groups, columns));
+        out(&render_terminal(
+            krate,
+            &groups,
+            terminal_columns(),
+            Paint::detect(),
+        ));
     }
     Ok(())
 }
@@ -439,7 +641,7 @@ mod tests {
     #[test]
     fn columns_fit_the_width() {
         let groups = parse(SAMPLE);
-        let text = render_columns("hello-server", &groups, 60);
+        let text = render_terminal("hello-server", &groups, 60, Paint::plain());
         for line in text.lines() {
             assert!(width(line) <= 60, "{line:?} is wider than 60");
         }

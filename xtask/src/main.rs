@@ -9,6 +9,7 @@
 mod bench;
 mod compare;
 mod demo;
+mod highlight;
 mod width;
 
 use std::path::{Path, PathBuf};
