@@ -378,49 +378,42 @@ fn ask_terminal() -> Option<usize> {
         .filter(|&columns| columns > 0)
 }
 
-/// A markdown table, one row per group.
-pub fn render_markdown(krate: &str, groups: &[Group]) -> String {
-    let listing = listing_of(krate).unwrap_or("?");
-    let mut out = format!("| Python (`listings/{listing}`) | Rust (`src/main.rs`) |\n|---|---|\n");
-    for group in groups {
-        let _ = writeln!(
-            out,
-            "| {} | {} |",
-            markdown_cell(&group.python),
-            markdown_cell(&group.rust)
-        );
+/// The README's line-by-line view: for each group, its listing lines in a
+/// Python block and its Rust in a Rust block, which GitHub highlights and a
+/// phone shows without squeezing two columns.
+pub fn render_markdown(_krate: &str, groups: &[Group]) -> String {
+    let mut out = String::new();
+    let mut quoted = 0;
+    for (number, group) in groups.iter().enumerate() {
+        let first = quoted + 1;
+        quoted += group.python.len();
+        let lines = if first == quoted {
+            format!("清单第 {first} 行 / listing line {first}")
+        } else {
+            format!("清单第 {first}–{quoted} 行 / listing lines {first}–{quoted}")
+        };
+        let _ = writeln!(out, "**{}** · {lines}\n", number + 1);
+        let python: Vec<String> = group.python.iter().map(|l| expand_tabs(l, 4)).collect();
+        fenced(&mut out, "python", &python);
+        fenced(&mut out, "rust", &group.rust);
     }
     out
 }
 
-/// Lines as inline HTML code, which keeps indentation and may hold `|`.
-fn markdown_cell(lines: &[String]) -> String {
-    lines
+/// A fenced code block, its fence longer than any run of backticks inside.
+fn fenced(out: &mut String, lang: &str, lines: &[String]) {
+    let longest = lines
         .iter()
-        .map(|line| {
-            let mut cell = String::from("<code>");
-            let line = expand_tabs(line, 4);
-            let indent = line.len() - line.trim_start().len();
-            cell.push_str(&"&nbsp;".repeat(indent));
-            for ch in line.trim_start().chars() {
-                match ch {
-                    '&' => cell.push_str("&amp;"),
-                    '<' => cell.push_str("&lt;"),
-                    '>' => cell.push_str("&gt;"),
-                    '|' => cell.push_str("&#124;"),
-                    '`' => cell.push_str("&#96;"),
-                    '*' => cell.push_str("&#42;"),
-                    '_' => cell.push_str("&#95;"),
-                    '\\' => cell.push_str("&#92;"),
-                    ' ' if cell.ends_with(' ') => cell.push_str("&nbsp;"),
-                    _ => cell.push(ch),
-                }
-            }
-            cell.push_str("</code>");
-            cell
-        })
-        .collect::<Vec<_>>()
-        .join("<br>")
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let _ = writeln!(out, "{fence}{lang}");
+    for line in lines {
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "{fence}\n");
 }
 
 /// Where a crate's README keeps its table.
@@ -519,8 +512,8 @@ fn update_readmes() -> Result<(), TaskError> {
                 format!("{before}{TABLE_BEGIN}\n{table}{TABLE_END}{after}")
             }
             None => format!(
-                "{}\n\n## Line by line\n\nEach row: lines of the listing, and the Rust that does their job \
-                 (`cargo xtask compare {krate}` shows the same in the terminal).\n\n\
+                "{}\n\n## Line by line\n\nEach listing line or run of lines, then the Rust that does its job \
+                 (`cargo xtask compare {krate}` shows the same in the terminal, `--html` as a page).\n\n\
                  {TABLE_BEGIN}\n{table}{TABLE_END}\n",
                 readme.trim_end()
             ),
@@ -630,12 +623,16 @@ mod tests {
     }
 
     #[test]
-    fn markdown_cells_keep_indentation_and_escape_what_markdown_reads() {
-        let cell = markdown_cell(&["  a | b_c".to_string(), "`x`".to_string()]);
-        assert_eq!(
-            cell,
-            "<code>&nbsp;&nbsp;a &#124; b&#95;c</code><br><code>&#96;x&#96;</code>"
-        );
+    fn markdown_has_a_python_and_a_rust_block_per_group() {
+        let text = render_markdown("hello-server", &parse(SAMPLE));
+        assert_eq!(text.matches("```python\n").count(), 3);
+        assert_eq!(text.matches("```rust\n").count(), 3);
+        assert!(text.contains(
+            "**2** · 清单第 2–3 行 / listing lines 2–3\n\n```python\ns.bind(x)\ns.listen(5)\n```"
+        ));
+        let mut out = String::new();
+        fenced(&mut out, "rust", &["/// ```".to_string()]);
+        assert!(out.starts_with("````rust\n"), "{out}");
     }
 
     #[test]
