@@ -29,21 +29,33 @@ const MARKER: &str = "// py:";
 
 pub const HELP: &str = "\
 cargo xtask compare <crate> [--markdown]
+cargo xtask compare [<crate>] --html [DIR]
 cargo xtask compare --check [--listings DIR]
 cargo xtask compare --update-readmes
 
 Shows a crate's main.rs beside the tutorial listing it mirrors, from its
 `// py:` annotations: Python on the left, the Rust that does its job on the
-right. Fitted to $COLUMNS (else 100 columns); --markdown prints the table
-that the crate's README holds.
+right. Fitted to the terminal's width ($COLUMNS where set; 100 when not a
+terminal; 60 to 240), stacked (each group's Python, then its Rust, indented)
+where two columns would squeeze the Rust. Long lines wrap between tokens,
+under their own indentation, marked with \u{21aa}. Colour on a terminal,
+unless NO_COLOR is set.
+
+--markdown prints the line-by-line section the crate's README holds: a
+Python block and a Rust block per group.
+
+--html writes one page per crate and an index into DIR (default
+target/compare/), and prints the page to open. The pages work offline:
+listing and Rust side by side, both highlighted, hovering or tapping a line
+highlights its counterpart, with the README's differences beside them.
 
 --check checks every crate: annotations present, each group followed by Rust
-code or by a comment saying why there is none, and the README's table the same
-as --markdown prints now. With --listings DIR (the tutorial's listings/ folder)
-it also checks that the quoted lines are the listing's lines, all of them, in
-order.
+code or by a comment saying why there is none, and the README's section the
+same as --markdown prints now. With --listings DIR (the tutorial's listings/
+folder) it also checks that the quoted lines are the listing's lines, all of
+them, in order.
 
---update-readmes writes each crate's table into its README, between the
+--update-readmes writes each crate's section into its README, between the
 markers `<!-- compare:begin … -->` and `<!-- compare:end -->`.
 
 crates: hello-server tcp-client chat-server chat-client udp-server udp-client
@@ -416,6 +428,17 @@ fn fenced(out: &mut String, lang: &str, lines: &[String]) {
     let _ = writeln!(out, "{fence}\n");
 }
 
+/// A `file://` address for a path, to paste into a browser.
+fn file_url(path: &Path) -> String {
+    let text = path.display().to_string().replace('\\', "/");
+    let text = text.strip_prefix("//?/").unwrap_or(&text);
+    if text.starts_with('/') {
+        format!("file://{text}")
+    } else {
+        format!("file:///{text}")
+    }
+}
+
 /// Where a crate's README keeps its table.
 pub const TABLE_BEGIN: &str = "<!-- compare:begin (made by `cargo xtask compare --markdown`) -->";
 pub const TABLE_END: &str = "<!-- compare:end -->";
@@ -530,6 +553,8 @@ fn update_readmes() -> Result<(), TaskError> {
 
 pub fn run(args: &[String]) -> Result<(), TaskError> {
     let mut markdown = false;
+    // `--html` and the folder it writes to, if one is given.
+    let mut html: Option<Option<PathBuf>> = None;
     let mut check = false;
     let mut listings: Option<PathBuf> = None;
     let mut krate: Option<&str> = None;
@@ -541,6 +566,18 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
                 return Ok(());
             }
             "--markdown" => markdown = true,
+            "--html" => {
+                // The folder is optional: a following word that is not a
+                // crate's name and not an option is it.
+                let dir = rest
+                    .clone()
+                    .next()
+                    .filter(|next| !next.starts_with('-') && listing_of(next).is_err());
+                if dir.is_some() {
+                    rest.next();
+                }
+                html = Some(dir.map(PathBuf::from));
+            }
             "--check" => check = true,
             "--update-readmes" => return update_readmes(),
             "--listings" => {
@@ -574,7 +611,29 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             all.join("\n  ")
         )));
     }
-    let krate = krate.ok_or_else(|| TaskError::usage("which crate? (or --check)"))?;
+    if let Some(dir) = html {
+        if markdown {
+            return Err(TaskError::usage("--html and --markdown go separately"));
+        }
+        if let Some(name) = krate {
+            listing_of(name)?;
+        }
+        let dir = dir.unwrap_or_else(crate::page::default_dir);
+        let index = crate::page::write_pages(&dir)?;
+        let open = match krate {
+            Some(name) => dir.join(crate::page::page_name(name)),
+            None => index,
+        };
+        let open = std::fs::canonicalize(&open).unwrap_or(open);
+        out(&format!(
+            "wrote {} pages and an index to {}\nopen: {}\n",
+            PROGRAMS.len(),
+            dir.display(),
+            file_url(&open)
+        ));
+        return Ok(());
+    }
+    let krate = krate.ok_or_else(|| TaskError::usage("which crate? (or --check, --html)"))?;
     let groups = groups_of(krate)?;
     if markdown {
         out(&render_markdown(krate, &groups));
