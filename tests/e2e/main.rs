@@ -5,6 +5,7 @@
 mod support;
 
 mod chat;
+mod compare;
 mod differential;
 mod hardening;
 mod hello;

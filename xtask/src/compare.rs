@@ -175,6 +175,7 @@ impl Paint {
         }
     }
 
+    #[cfg(test)]
     pub fn plain() -> Paint {
         Paint { colour: false }
     }

@@ -74,7 +74,10 @@ pub fn to_html(markdown: &str) -> String {
         } else {
             let end = block_end(&lines, i, |l| {
                 let t = l.trim_start();
-                !t.is_empty() && !t.starts_with('|') && !t.starts_with('#') && list_item(t).is_none()
+                !t.is_empty()
+                    && !t.starts_with('|')
+                    && !t.starts_with('#')
+                    && list_item(t).is_none()
             });
             let end = end.max(i + 1);
             let text: Vec<&str> = lines[i..end].iter().map(|l| l.trim()).collect();
@@ -145,20 +148,20 @@ fn split_row(row: &str) -> Vec<String> {
     let row = row.trim();
     let row = row.strip_prefix('|').unwrap_or(row);
     let row = row.strip_suffix('|').unwrap_or(row);
-    let mut cells = vec![String::new()];
+    let mut cells = Vec::new();
+    let mut cell = String::new();
     let mut chars = row.chars().peekable();
     while let Some(ch) = chars.next() {
         match ch {
             '\\' if chars.peek() == Some(&'|') => {
                 chars.next();
-                cells.last_mut().map(|c| c.push('|'));
+                cell.push('|');
             }
-            '|' => cells.push(String::new()),
-            _ => {
-                cells.last_mut().map(|c| c.push(ch));
-            }
+            '|' => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(ch),
         }
     }
+    cells.push(cell);
     cells.into_iter().map(|c| c.trim().to_string()).collect()
 }
 

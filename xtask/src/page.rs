@@ -34,12 +34,18 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
     let mut summaries = Vec::new();
     for (krate, listing) in PROGRAMS {
         let groups = groups_of(krate)?;
-        let readme_path = workspace_root().join("crates").join(krate).join("README.md");
+        let readme_path = workspace_root()
+            .join("crates")
+            .join(krate)
+            .join("README.md");
         let readme = std::fs::read_to_string(&readme_path).map_err(|error| {
             TaskError::failed(format!("cannot read {}: {error}", readme_path.display()))
         })?;
         let differences = section(&readme, "Differences from the tutorial").unwrap_or("");
-        write(&format!("{krate}.html"), crate_page(krate, listing, &groups, differences))?;
+        write(
+            &format!("{krate}.html"),
+            crate_page(krate, listing, &groups, differences),
+        )?;
         let lines = groups.iter().map(|g| g.python.len()).sum::<usize>();
         summaries.push((krate, listing, groups.len(), lines));
     }
@@ -63,7 +69,11 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
         if class.is_empty() {
             html.push_str(&escape(&token.text));
         } else {
-            let _ = write!(html, "<span class=\"{class}\">{}</span>", escape(&token.text));
+            let _ = write!(
+                html,
+                "<span class=\"{class}\">{}</span>",
+                escape(&token.text)
+            );
         }
     }
     html.push_str("</span>");
@@ -112,7 +122,9 @@ pub fn crate_page(krate: &str, listing: &str, groups: &[Group], differences: &st
          <p lang=\"en\">Left: the tutorial's Python listing {listing}, as the <code>// py:</code> \
          lines of <code>crates/{krate}/src/main.rs</code> quote it. Right: the Rust that does \
          each line's job. <span class=\"hint\">Hover over or tap a line to highlight its \
-         counterpart.</span></p>\n</header>\n",
+         counterpart.</span></p>\n\
+         <p class=\"jump\"><a href=\"#differences\">与教程的不同 · Differences from the tutorial</a></p>\n\
+         </header>\n",
         krate = escape(krate),
         listing = escape(listing),
     );
@@ -144,7 +156,7 @@ pub fn crate_page(krate: &str, listing: &str, groups: &[Group], differences: &st
         }
         html.push_str("</code></pre></div>\n</section>\n");
     }
-    html.push_str("</main>\n<aside>\n<h2>与教程的不同 <span lang=\"en\">Differences from the tutorial</span></h2>\n");
+    html.push_str("</main>\n<aside id=\"differences\">\n<h2>与教程的不同 <span lang=\"en\">Differences from the tutorial</span></h2>\n");
     if differences.trim().is_empty() {
         html.push_str("<p>（无 · none）</p>\n");
     } else {
@@ -242,6 +254,10 @@ aside .from{font-size:12px;color:var(--muted)}
 main.index table{border-collapse:collapse;margin-top:.5rem}
 main.index th,main.index td{border:1px solid var(--line);padding:.4rem .8rem;text-align:left}
 main.index td:nth-child(n+3){text-align:right}
+main.index td:first-child{white-space:nowrap}
+a{color:#0969da}
+.jump{font-size:14px}
+@media (min-width:1100px){.jump{display:none}}
 footer{margin-top:2rem;font-size:12px;color:var(--muted)}
 @media (max-width:760px){
 body{padding:0 .5rem 1.5rem}
@@ -256,7 +272,7 @@ pre{padding-left:2.6rem}
 @media print{
 @page{margin:12mm}
 body{max-width:none;font-size:10pt;padding:0}
-nav,.hint,footer{display:none}
+nav,.hint,.jump,footer{display:none}
 .layout{display:block}
 aside{position:static;max-height:none;overflow:visible;margin-top:1rem}
 .heads{position:static}
