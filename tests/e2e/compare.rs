@@ -488,9 +488,15 @@ fn chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A headless screenshot of `page` at `size` (width, height), as PNG bytes.
-fn screenshot(chromium: &Path, page: &Path, size: (u32, u32), png: &Path) -> Vec<u8> {
-    let profile = TempDir::new("chromium-profile");
+/// Starts Chromium taking a headless screenshot of `page` at `size`
+/// (width, height) into `png`, with a fresh profile in `profile`.
+fn start_screenshot(
+    chromium: &Path,
+    page: &Path,
+    size: (u32, u32),
+    png: &Path,
+    profile: &Path,
+) -> Proc {
     let mut command = Command::new(chromium);
     command
         .args([
@@ -501,13 +507,21 @@ fn screenshot(chromium: &Path, page: &Path, size: (u32, u32), png: &Path) -> Vec
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // No crash reporter: it outlives the browser holding its pipes.
+            "--disable-breakpad",
+            "--disable-crash-reporter",
         ])
-        .arg(format!("--user-data-dir={}", profile.0.display()))
+        .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("file://{}", page.display()));
     let mut browser = Proc::start(command);
     browser.close_stdin();
+    browser
+}
+
+/// Waits for a screenshot started by `start_screenshot` and reads it.
+fn finish_screenshot(mut browser: Proc, png: &Path) -> Vec<u8> {
     // A hang guard for a browser starting on a busy machine.
     let status = browser
         .try_wait_exit(Duration::from_secs(90))
@@ -548,31 +562,48 @@ fn compare_html_pages_render_in_chromium_at_desktop_and_phone_width() {
     let dir = write_pages("render");
     let mut pages: Vec<String> = CRATES.iter().map(|(k, _)| format!("{k}.html")).collect();
     pages.push("index.html".to_string());
-    let mut desktop_shots = Vec::new();
-    for name in &pages {
-        let page = std::fs::canonicalize(dir.0.join(name)).expect("the page exists");
-        let mut shots = Vec::new();
-        for (label, size) in [("desktop", (1280, 900)), ("phone", (390, 844))] {
-            let png_path = dir.0.join(format!("{name}-{label}.png"));
-            let png = screenshot(&chromium, &page, size, &png_path);
-            let (width, height, data) = png_facts(&png);
-            assert_eq!((width, height), size, "{name} at {label} size");
-            // A flat page compresses to almost nothing; code and text do not.
-            assert!(
-                data > 20_000,
-                "{name} at {label} size: only {data} bytes of image data"
-            );
-            shots.push(png);
+    let sizes = [("desktop", (1280, 900)), ("phone", (390, 844))];
+    let mut jobs = pages
+        .iter()
+        .flat_map(|name| sizes.map(|(label, size)| (name, label, size)));
+    // A few browsers at a time: each mostly waits on itself.
+    let mut running = std::collections::VecDeque::new();
+    let mut shots: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        while running.len() < 4 {
+            let Some((name, label, size)) = jobs.next() else {
+                break;
+            };
+            let page = std::fs::canonicalize(dir.0.join(name)).expect("the page exists");
+            let png = dir.0.join(format!("{name}-{label}.png"));
+            let profile = TempDir::new("chromium-profile");
+            let browser = start_screenshot(&chromium, &page, size, &png, &profile.0);
+            running.push_back((
+                format!("{name} at {label} size"),
+                size,
+                png,
+                profile,
+                browser,
+            ));
         }
-        assert_ne!(
-            shots[0], shots[1],
-            "{name}: desktop and phone look the same"
-        );
-        desktop_shots.push(shots.swap_remove(0));
+        let Some((shown, size, png_path, _profile, browser)) = running.pop_front() else {
+            break;
+        };
+        let png = finish_screenshot(browser, &png_path);
+        let (width, height, data) = png_facts(&png);
+        assert_eq!((width, height), size, "{shown}");
+        // A flat page compresses to almost nothing; code and text do not.
+        assert!(data > 20_000, "{shown}: only {data} bytes of image data");
+        shots.push((shown, png));
     }
-    assert_ne!(
-        desktop_shots[0], desktop_shots[1],
-        "two pages look the same"
-    );
+    assert_eq!(shots.len(), pages.len() * 2);
+    for pair in shots.chunks(2) {
+        assert_ne!(
+            pair[0].1, pair[1].1,
+            "{} and {} look the same",
+            pair[0].0, pair[1].0
+        );
+    }
+    assert_ne!(shots[0].1, shots[2].1, "two pages look the same");
     eprintln!("rendered {} pages at 1280x900 and 390x844", pages.len());
 }
