@@ -1,6 +1,9 @@
-//! `cargo xtask compare`: a crate's `// py:` annotations (DESIGN §2) as two
-//! columns, Python | Rust, in the terminal or as a markdown table; and
-//! `--check`, which checks the annotations of every crate.
+//! `cargo xtask compare`: a crate's `// py:` annotations (each listing
+//! line quoted just before the Rust that does its job; the workspace
+//! README's conventions) shown as Python beside Rust: in the terminal, as
+//! the crate README's line-by-line section (`--markdown`), or as offline
+//! web pages (`--html`, in `page.rs`); and `--check`, which checks the
+//! annotations of every crate.
 //!
 //! A group is a run of `// py:` lines and the Rust after them, up to the
 //! next `// py:` line or the end of the enclosing top-level item (a line

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::compare::{groups_of, lex_groups, Group, PROGRAMS};
-use crate::highlight::Token;
+use crate::highlight::{Kind, Token};
 use crate::markdown::{escape, section, to_html};
 use crate::width::width;
 use crate::{workspace_root, TaskError};
@@ -59,21 +59,34 @@ pub fn page_name(krate: &str) -> String {
 }
 
 /// One line of code as HTML: highlighted spans, its indentation as `--i`
-/// (the CSS hangs wrapped lines under it).
+/// (the CSS hangs wrapped lines under it). The run of spaces that lines a
+/// trailing comment up with its neighbours (the listings' tabs) is marked,
+/// so a narrow screen can close it up.
 fn code_line(tokens: &[Token], extra: &str) -> String {
     let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
     let indent = text.len() - text.trim_start_matches(' ').len();
     let mut html = format!("<span class=\"l\"{extra} style=\"--i:{indent}\">");
-    for token in tokens {
+    for (index, token) in tokens.iter().enumerate() {
+        let before_comment = tokens
+            .get(index + 1)
+            .is_some_and(|t| t.kind == Kind::Comment);
+        let (body, gap) = match token.text.trim_end_matches(' ') {
+            body if before_comment
+                && (index > 0 || !body.is_empty())
+                && token.text.len() - body.len() >= 3 =>
+            {
+                (body, &token.text[body.len()..])
+            }
+            _ => (token.text.as_str(), ""),
+        };
         let class = token.kind.class();
         if class.is_empty() {
-            html.push_str(&escape(&token.text));
+            html.push_str(&escape(body));
         } else {
-            let _ = write!(
-                html,
-                "<span class=\"{class}\">{}</span>",
-                escape(&token.text)
-            );
+            let _ = write!(html, "<span class=\"{class}\">{}</span>", escape(body));
+        }
+        if !gap.is_empty() {
+            let _ = write!(html, "<span class=\"gap\">{gap}</span>");
         }
     }
     html.push_str("</span>");
@@ -264,10 +277,14 @@ body{padding:0 .5rem 1.5rem}
 .heads{display:none}
 .g{grid-template-columns:minmax(0,1fr);padding:.5rem 0}
 .rs{margin-left:1.2rem}
-.py::after,.rs::after{content:attr(data-label);position:absolute;top:.2rem;right:.4rem;font:10px system-ui,sans-serif;color:var(--muted)}
-.no{display:inline}
-pre{padding-left:2.6rem}
+.py::before,.rs::before{content:attr(data-label);display:block;padding:.2rem .6rem 0 2.6rem;
+font:600 10px/1.6 system-ui,sans-serif;color:var(--muted);letter-spacing:.04em}
+.rs::before{padding-left:.6rem}
+.no{display:inline;top:.25rem}
+pre{padding-left:2.6rem;padding-top:.1rem}
 .rs pre{padding-left:.6rem}
+.gap{font-size:0}
+.gap::before{content:"  ";font-size:13px}
 }
 @media print{
 @page{margin:12mm}
@@ -304,3 +321,35 @@ const SCRIPT: &str = r#"
   });
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::parse;
+    use crate::highlight::{lex_line, Lang};
+
+    #[test]
+    fn code_lines_are_escaped_indented_and_mark_the_gap_before_a_comment() {
+        let (tokens, _) = lex_line("    if a<b:      #比较 <x>", Lang::Python, false);
+        assert_eq!(
+            code_line(&tokens, ""),
+            "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;b:\
+             <span class=\"gap\">      </span><span class=\"c\">#比较 &lt;x&gt;</span></span>"
+        );
+    }
+
+    #[test]
+    fn a_page_has_one_row_per_group_and_the_differences() {
+        let groups = parse("// py: print('<hi>')\nfn main() {}\n// py: x = 1\nlet x = 1;\n");
+        let page = crate_page(
+            "hello-server",
+            "hello_server.py",
+            &groups,
+            "| a | b |\n|---|---|\n| `<c>` | d |\n",
+        );
+        assert_eq!(page.matches("<section class=\"g\"").count(), 2);
+        assert!(page.contains("&#39;&lt;hi&gt;&#39;"));
+        assert!(page.contains("<td data-label=\"a\"><code>&lt;c&gt;</code></td>"));
+        assert!(!page.contains("<hi>") && !page.contains("http"));
+    }
+}
