@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::compare::{groups_of, lex_groups, Group, PROGRAMS};
 use crate::highlight::{Kind, Token};
 use crate::markdown::{escape, section, to_html};
-use crate::width::width;
+use crate::width::{soft_breaks, width};
 use crate::{workspace_root, TaskError};
 
 /// Where the pages go by default: `target/compare/` (or under
@@ -65,6 +65,20 @@ pub fn page_name(krate: &str) -> String {
 fn code_line(tokens: &[Token], extra: &str) -> String {
     let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
     let indent = text.len() - text.trim_start_matches(' ').len();
+    let breaks = soft_breaks(tokens);
+    // Escaped text, with `<wbr>` where the line may wrap between tokens.
+    let mut at = 0;
+    let mut escaped = |text: &str| {
+        let mut html = String::new();
+        for ch in text.chars() {
+            if breaks.get(at).copied().unwrap_or(false) {
+                html.push_str("<wbr>");
+            }
+            html.push_str(&escape(ch.encode_utf8(&mut [0; 4])));
+            at += 1;
+        }
+        html
+    };
     let mut html = format!("<span class=\"l\"{extra} style=\"--i:{indent}\">");
     for (index, token) in tokens.iter().enumerate() {
         let before_comment = tokens
@@ -80,12 +94,14 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
             _ => (token.text.as_str(), ""),
         };
         let class = token.kind.class();
+        let body = escaped(body);
         if class.is_empty() {
-            html.push_str(&escape(body));
+            html.push_str(&body);
         } else {
-            let _ = write!(html, "<span class=\"{class}\">{}</span>", escape(body));
+            let _ = write!(html, "<span class=\"{class}\">{body}</span>");
         }
         if !gap.is_empty() {
+            let gap = escaped(gap);
             let _ = write!(html, "<span class=\"gap\">{gap}</span>");
         }
     }
@@ -246,7 +262,7 @@ font-family:inherit;font-weight:600;font-size:13px}
 .rs{border-left-width:2px}
 pre{margin:0;padding:.35rem .6rem .35rem 3.2rem;font:inherit;line-height:1.5}
 .rs pre{padding-left:.8rem}
-.l{display:block;min-height:1.5em;white-space:pre-wrap;overflow-wrap:anywhere;
+.l{display:block;min-height:1.5em;white-space:pre-wrap;overflow-wrap:break-word;
 padding-left:calc((var(--i) + 2) * 1ch);text-indent:calc((var(--i) + 2) * -1ch);position:relative;border-radius:2px}
 .l[data-n]::before{content:attr(data-n);position:absolute;left:-2.9rem;width:2.2rem;text-indent:0;
 text-align:right;color:#8c959f;font-size:11px;line-height:1.5rem}
@@ -333,8 +349,14 @@ mod tests {
         let (tokens, _) = lex_line("    if a<b:      #比较 <x>", Lang::Python, false);
         assert_eq!(
             code_line(&tokens, ""),
-            "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;b:\
+            "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;<wbr>b:\
              <span class=\"gap\">      </span><span class=\"c\">#比较 &lt;x&gt;</span></span>"
+        );
+        let (tokens, _) = lex_line("f(a,'b c')", Lang::Python, false);
+        assert_eq!(
+            code_line(&tokens, ""),
+            "<span class=\"l\" style=\"--i:0\">f(<wbr>a,\
+             <span class=\"s\"><wbr>&#39;b c&#39;</span>)</span>"
         );
     }
 

@@ -129,6 +129,19 @@ pub fn wrap_tokens(tokens: &[Token], columns: usize) -> Vec<Vec<Token>> {
     pieces
 }
 
+/// For each character of a line, whether a line may break just before it
+/// between two code tokens (not at a space, where a browser breaks anyway,
+/// and never inside a word or a string): where a page puts `<wbr>`.
+pub fn soft_breaks(tokens: &[Token]) -> Vec<bool> {
+    let chars: Vec<(char, Kind)> = tokens
+        .iter()
+        .flat_map(|t| t.text.chars().map(move |c| (c, t.kind)))
+        .collect();
+    (0..chars.len())
+        .map(|at| at > 0 && break_quality(&chars, at) == 2)
+        .collect()
+}
+
 /// Where the piece of `chars` starting at `start` ends, for `room` columns.
 fn cut_point(chars: &[(char, Kind)], start: usize, room: usize) -> usize {
     // (boundary, quality, columns used before it)
