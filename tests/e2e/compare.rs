@@ -154,6 +154,22 @@ fn compare_shows_python_beside_rust_within_the_width() {
 }
 
 #[test]
+fn compare_on_a_pipe_without_columns_is_100_wide() {
+    let output = AssertCommand::new(bin("xtask"))
+        .args(["compare", "chat-client"])
+        .env_remove("COLUMNS")
+        .timeout(HANG_GUARD)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).expect("compare prints UTF-8");
+    let widest = text.lines().map(columns).max().unwrap_or(0);
+    assert_eq!(widest, 100, "{text}");
+}
+
+#[test]
 fn compare_fits_60_80_100_and_160_columns_without_cutting_a_token() {
     for (krate, _) in CRATES {
         let (source, groups) = quotes(krate);
@@ -350,7 +366,7 @@ fn text_of(html: &str) -> String {
 /// Checks that every tag is closed in order (void elements aside; style
 /// and script are raw text).
 fn assert_balanced(page: &str, name: &str) {
-    const VOID: [&str; 6] = ["meta", "br", "img", "link", "hr", "input"];
+    const VOID: [&str; 7] = ["meta", "br", "wbr", "img", "link", "hr", "input"];
     let mut open: Vec<String> = Vec::new();
     let mut rest = page;
     while let Some(at) = rest.find('<') {

@@ -313,6 +313,12 @@ pub fn render_terminal(krate: &str, groups: &[Group], total: usize, paint: Paint
             }
         }
     } else {
+        prose(
+            &mut out,
+            "每组先列 Python，再列做同样事情的 Rust（缩进） \
+             · each group: its Python lines, then their Rust, indented",
+            "2",
+        );
         let indent = width(STACK_INDENT);
         for (number, (python, rust)) in lexed.python.iter().zip(&lexed.rust).enumerate() {
             let label = format!("\u{2500}\u{2500} {} ", number + 1);
@@ -696,6 +702,43 @@ mod tests {
         let mut out = String::new();
         fenced(&mut out, "rust", &["/// ```".to_string()]);
         assert!(out.starts_with("````rust\n"), "{out}");
+    }
+
+    #[test]
+    fn narrow_terminals_stack_each_group_and_wide_ones_show_two_columns() {
+        // A listing line of 40 columns leaves too little beside it at 60.
+        let source = SAMPLE.replace("s.listen(5)", "s.listen(5)  # 40 columns of listing line");
+        let groups = parse(&source);
+        let stacked = render_terminal("hello-server", &groups, 60, Paint::plain());
+        assert!(!stacked.contains('\u{2502}'), "{stacked}");
+        assert!(
+            stacked.contains(
+                "\ns.bind(x)\ns.listen(5)  # 40 columns of listing line\n    // std binds"
+            ),
+            "{stacked}"
+        );
+        let wide = render_terminal("hello-server", &groups, 100, Paint::plain());
+        assert!(
+            wide.contains("s.listen(5)  # 40 columns of listing line \u{2502} let s = bind();"),
+            "{wide}"
+        );
+        for text in [&stacked, &wide] {
+            assert!(text.contains("the tutorial's hello_server.py"), "{text}");
+            assert!(!text.contains("listings/"), "{text}");
+            assert!(!text.contains('\x1b'), "{text}");
+        }
+        let coloured = render_terminal("hello-server", &groups, 120, Paint { colour: true });
+        assert!(coloured.contains("\x1b[35mimport\x1b[0m"), "{coloured}");
+    }
+
+    #[test]
+    fn widths_outside_60_to_240_are_clamped() {
+        let groups = parse(SAMPLE);
+        let narrow = render_terminal("hello-server", &groups, 10, Paint::plain());
+        assert!(narrow.lines().all(|l| width(l) <= MIN_COLUMNS));
+        assert!(narrow.lines().any(|l| width(l) == MIN_COLUMNS));
+        let wide = render_terminal("hello-server", &groups, 1000, Paint::plain());
+        assert!(wide.lines().any(|l| width(l) == MAX_COLUMNS));
     }
 
     #[test]
