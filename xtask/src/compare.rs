@@ -385,19 +385,22 @@ fn ask_terminal() -> Option<usize> {
             .success()
             .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     };
-    let numbers = |text: &str| -> Vec<usize> {
-        text.split(|c: char| !c.is_ascii_digit())
-            .filter_map(|n| n.parse().ok())
-            .collect()
-    };
     if cfg!(windows) {
         // `mode con`: lines, then columns (the labels are translated).
-        return run("mode", &["con"], false).and_then(|text| numbers(&text).get(1).copied());
+        return run("mode", &["con"], false).and_then(|text| nth_number(&text, 1));
     }
+    // `stty size`: rows, then columns; `tput cols`: columns.
     run("stty", &["size"], true)
-        .and_then(|text| numbers(&text).get(1).copied())
-        .or_else(|| run("tput", &["cols"], true).and_then(|text| numbers(&text).first().copied()))
+        .and_then(|text| nth_number(&text, 1))
+        .or_else(|| run("tput", &["cols"], true).and_then(|text| nth_number(&text, 0)))
         .filter(|&columns| columns > 0)
+}
+
+/// The `n`th (0-based) whole number in a tool's answer.
+fn nth_number(text: &str, n: usize) -> Option<usize> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|number| number.parse().ok())
+        .nth(n)
 }
 
 /// The README's line-by-line view: for each group, its listing lines in a
@@ -729,6 +732,19 @@ mod tests {
         }
         let coloured = render_terminal("hello-server", &groups, 120, Paint { colour: true });
         assert!(coloured.contains("\x1b[35mimport\x1b[0m"), "{coloured}");
+    }
+
+    #[test]
+    fn the_terminal_s_answer_is_read_from_each_tool() {
+        assert_eq!(nth_number("50 132\n", 1), Some(132));
+        assert_eq!(nth_number("132\n", 0), Some(132));
+        let mode_con = "\r\nStatus for device CON:\r\n----------------------\r\n    \
+                        Lines:          9001\r\n    Columns:        120\r\n    \
+                        Keyboard rate:  31\r\n";
+        assert_eq!(nth_number(mode_con, 1), Some(120));
+        let mode_con_zh = "\r\n设备状态 CON:\r\n---------\r\n    行:　　　　　　 9001\r\n    列:　　　　　　 100\r\n";
+        assert_eq!(nth_number(mode_con_zh, 1), Some(100));
+        assert_eq!(nth_number("", 0), None);
     }
 
     #[test]
