@@ -14,6 +14,7 @@
 mod support;
 
 mod chat;
+mod compare;
 mod differential;
 mod hello;
 mod misbehaving_peers;

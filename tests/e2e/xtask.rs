@@ -1,14 +1,13 @@
 //! `cargo xtask`: each demo runs and its transcript shows both sides; the
-//! compare check passes; the bench prints its table; a wrong task is
-//! refused.
+//! bench prints its table; a wrong task is refused. (`compare` has its
+//! own module.)
 
-use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
-use crate::support::{bin, run, workspace_root, Proc, HANG_GUARD};
+use crate::support::{bin, run, Proc, HANG_GUARD};
 
 /// Runs `xtask demo <pairing> --no-build` (the support module built the
 /// programs) and returns it, ended.
@@ -114,56 +113,6 @@ fn demo_output_has_no_colour_codes_when_not_a_terminal() {
     let mut demo = run(command, b"");
     demo.assert_exit_code(0);
     assert!(!demo.stdout_text().contains('\x1b'), "{}", demo.report());
-}
-
-#[test]
-fn compare_check_passes_and_readme_tables_are_current() {
-    let mut command = AssertCommand::new(bin("xtask"));
-    command.args(["compare", "--check"]).timeout(HANG_GUARD);
-    // Where the tutorial's listings sit beside the project (the developers'
-    // and CI's machines), the quotes are checked against them too.
-    let listings = workspace_root().join("../shared/tutorial/listings");
-    if Path::new(&listings).is_dir() {
-        command.arg("--listings").arg(&listings);
-    } else {
-        eprintln!(
-            "note: {} not found; quotes not checked against the listings",
-            listings.display()
-        );
-    }
-    command
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("in order"));
-}
-
-#[test]
-fn compare_shows_python_beside_rust_within_the_width() {
-    let output = AssertCommand::new(bin("xtask"))
-        .args(["compare", "udp-server"])
-        .env("COLUMNS", "90")
-        .timeout(HANG_GUARD)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("data,addr=s.recvfrom(1024)"))
-        .stdout(predicate::str::contains(".recv_from(&mut buffer)"))
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(output).expect("UTF-8");
-    for line in text.lines() {
-        let columns: usize = line
-            .chars()
-            .map(|c| {
-                if (c as u32) >= 0x1100 && !('─'..='╿').contains(&c) {
-                    2
-                } else {
-                    1
-                }
-            })
-            .sum();
-        assert!(columns <= 90, "{line:?} is {columns} columns wide");
-    }
 }
 
 #[test]

@@ -3,13 +3,17 @@
 //!
 //! - `demo <hello|tcp|chat|udp|all>`: runs a pairing end to end and prints
 //!   one labelled transcript.
-//! - `compare <crate>`: a crate's `main.rs` beside the listing it mirrors.
+//! - `compare <crate>`: a crate's `main.rs` beside the listing it mirrors;
+//!   `--html` writes it as offline web pages.
 //! - `bench`: the release programs measured against the Python listings.
 
 mod bench;
 mod compare;
 mod demo;
 mod harness;
+mod highlight;
+mod markdown;
+mod page;
 mod width;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +27,7 @@ tasks:
   demo <hello|tcp|chat|udp|all>   run a pairing end to end and show the transcript
   demo chat --live                chat as the client yourself, with a scripted server
   compare <crate> [--markdown]    show a crate's main.rs beside its Python listing
+  compare --html [DIR]            write the same as offline web pages (target/compare/)
   compare --check                 check every crate's `// py:` annotations
   bench [--quick]                 measure the programs against the Python listings
 
