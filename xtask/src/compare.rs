@@ -10,11 +10,11 @@
 //! starting with `}` in column 0, which is included).
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use std::io::IsTerminal as _;
-
 use crate::highlight::{lex_lines, Kind, Lang, Token};
+use crate::paint::Paint;
 use crate::width::{expand_tabs, pad, width, wrap_text, wrap_tokens};
 use crate::{out, workspace_root, TaskError};
 
@@ -163,40 +163,12 @@ const READABLE_RUST: usize = 44;
 /// How far stacked Rust is indented under its Python.
 const STACK_INDENT: &str = "    ";
 
-/// Colours for a terminal, none otherwise: as `demo` does, off with
-/// NO_COLOR or when stdout is not a terminal.
-#[derive(Clone, Copy)]
-pub struct Paint {
-    colour: bool,
-}
-
-impl Paint {
-    pub fn detect() -> Paint {
-        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Paint {
-            colour: std::io::stdout().is_terminal() && !no_colour,
-        }
-    }
-
-    #[cfg(test)]
-    pub fn plain() -> Paint {
-        Paint { colour: false }
-    }
-
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour && !code.is_empty() && !text.is_empty() {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn tokens(&self, tokens: &[Token]) -> String {
-        tokens
-            .iter()
-            .map(|t| self.paint(ansi(t.kind), &t.text))
-            .collect()
-    }
+/// Tokens in their terminal colours.
+fn painted(paint: Paint, tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| paint.paint(ansi(t.kind), &t.text))
+        .collect()
 }
 
 /// The terminal colour of each kind of token.
@@ -303,10 +275,10 @@ pub fn render_terminal(krate: &str, groups: &[Group], total: usize, paint: Paint
                 let r = right_lines.get(row).map_or(&[][..], Vec::as_slice);
                 let line = format!(
                     "{}{} {} {}",
-                    paint.tokens(l),
+                    painted(paint, l),
                     " ".repeat(left.saturating_sub(tokens_width(l))),
                     paint.paint("2", "\u{2502}"),
-                    paint.tokens(r)
+                    painted(paint, r)
                 );
                 out.push_str(line.trim_end());
                 out.push('\n');
@@ -331,10 +303,10 @@ pub fn render_terminal(krate: &str, groups: &[Group], total: usize, paint: Paint
                 )
             );
             for line in python.iter().flat_map(|l| wrap_tokens(l, total)) {
-                let _ = writeln!(out, "{}", paint.tokens(&line));
+                let _ = writeln!(out, "{}", painted(paint, &line));
             }
             for line in rust.iter().flat_map(|l| wrap_tokens(l, total - indent)) {
-                let text = format!("{STACK_INDENT}{}", paint.tokens(&line));
+                let text = format!("{STACK_INDENT}{}", painted(paint, &line));
                 out.push_str(text.trim_end());
                 out.push('\n');
             }
@@ -730,7 +702,7 @@ mod tests {
             assert!(!text.contains("listings/"), "{text}");
             assert!(!text.contains('\x1b'), "{text}");
         }
-        let coloured = render_terminal("hello-server", &groups, 120, Paint { colour: true });
+        let coloured = render_terminal("hello-server", &groups, 120, Paint::always());
         assert!(coloured.contains("\x1b[35mimport\x1b[0m"), "{coloured}");
     }
 

@@ -7,7 +7,7 @@
 //! it ends; the children stay in the terminal's process group, so Ctrl-C
 //! reaches them too.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
@@ -15,6 +15,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::harness::{find, Attached, Event, Output, Process};
+use crate::paint::Paint;
 use crate::{out, TaskError};
 
 pub const HELP: &str = "\
@@ -77,7 +78,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     if build {
         crate::build_programs(false)?;
     }
-    let style = Style::detect();
+    let style = Paint::detect();
     match pairing.as_str() {
         "chat" if live => chat_live(style),
         "all" => {
@@ -96,7 +97,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
 }
 
-fn run_pairing(name: &str, style: Style) -> Result<(), TaskError> {
+fn run_pairing(name: &str, style: Paint) -> Result<(), TaskError> {
     match name {
         "hello" => hello(style),
         "tcp" => tcp(style),
@@ -108,37 +109,6 @@ fn run_pairing(name: &str, style: Style) -> Result<(), TaskError> {
 /// The built programs sit beside this xtask binary.
 fn program_path(name: &str) -> Result<PathBuf, TaskError> {
     crate::built_program(&crate::programs_dir(false)?, name)
-}
-
-/// Colours for a terminal, none otherwise.
-#[derive(Clone, Copy)]
-struct Style {
-    colour: bool,
-}
-
-impl Style {
-    fn detect() -> Style {
-        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            colour: io::stdout().is_terminal() && !no_colour,
-        }
-    }
-
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn header(&self, text: &str) -> String {
-        format!("{}\n", self.paint("1", text))
-    }
-
-    fn label(&self, name: &str, colour: &str) -> String {
-        self.paint(colour, &format!("[{name}]"))
-    }
 }
 
 /// One running program of the demo.
@@ -170,14 +140,14 @@ struct Program {
 /// One pairing's programs and its transcript. Dropping it kills and reaps
 /// whatever still runs (each `Process` does on drop).
 struct Session {
-    style: Style,
+    style: Paint,
     programs: Vec<Program>,
     events: Receiver<Event>,
     sender: Sender<Event>,
 }
 
 impl Session {
-    fn new(style: Style, title: &str) -> Session {
+    fn new(style: Paint, title: &str) -> Session {
         out(&style.header(title));
         let (sender, events) = mpsc::channel();
         Session {
@@ -483,7 +453,7 @@ const CHAT_PROMPT: &str = "请输入要发送的数据:";
 const TCP_PROMPT: &str = "请输入要发送的数据";
 const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
 
-fn hello(style: Style) -> Result<(), TaskError> {
+fn hello(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
         "== hello: hello-server ↔ an HTTP GET (tutorial: TCP编程) ==",
@@ -530,7 +500,7 @@ fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, TaskError> {
     Ok(reply)
 }
 
-fn tcp(style: Style) -> Result<(), TaskError> {
+fn tcp(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
         "== tcp: hello-server ↔ tcp-client (tutorial: 创建TCP客户端) ==",
@@ -549,7 +519,7 @@ fn tcp(style: Style) -> Result<(), TaskError> {
     Ok(())
 }
 
-fn chat(style: Style) -> Result<(), TaskError> {
+fn chat(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
         "== chat: chat-server ↔ chat-client (tutorial: 执行TCP服务器和客户端) ==",
@@ -573,7 +543,7 @@ fn chat(style: Style) -> Result<(), TaskError> {
     Ok(())
 }
 
-fn udp(style: Style) -> Result<(), TaskError> {
+fn udp(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
         "== udp: udp-server ↔ udp-client (tutorial: UDP编程) ==",
@@ -608,7 +578,7 @@ fn udp(style: Style) -> Result<(), TaskError> {
 
 /// `demo chat --live`: the reader is chat-client in this terminal; the
 /// server is scripted and answers each message.
-fn chat_live(style: Style) -> Result<(), TaskError> {
+fn chat_live(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
         "== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or Ctrl-D ends. ==",

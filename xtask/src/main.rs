@@ -14,6 +14,7 @@ mod harness;
 mod highlight;
 mod markdown;
 mod page;
+mod paint;
 mod width;
 
 use std::path::{Path, PathBuf};
