@@ -20,5 +20,6 @@ mod misbehaving_peers;
 mod startup_errors;
 mod storms;
 mod tcp;
+mod trace;
 mod udp;
 mod xtask;

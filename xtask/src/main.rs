@@ -5,11 +5,14 @@
 //!   one labelled transcript.
 //! - `compare <crate>`: a crate's `main.rs` beside the listing it mirrors.
 //! - `bench`: the release programs measured against the Python listings.
+//! - `trace <hello|tcp|chat|udp>`: the system calls underneath each listing
+//!   line, Python beside Rust (strace; `--packets`: tcpdump).
 
 mod bench;
 mod compare;
 mod demo;
 mod harness;
+mod trace;
 mod width;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +28,8 @@ tasks:
   compare <crate> [--markdown]    show a crate's main.rs beside its Python listing
   compare --check                 check every crate's `// py:` annotations
   bench [--quick]                 measure the programs against the Python listings
+  trace <hello|tcp|chat|udp>      the system calls under each line, Python beside Rust
+        [--packets] [--html]      (strace; --packets: tcpdump on loopback)
 
 `cargo xtask <task> --help` tells more about each.
 ";
@@ -151,6 +156,7 @@ fn main() -> ExitCode {
         "demo" => demo::run(rest),
         "compare" => compare::run(rest),
         "bench" => bench::run(rest),
+        "trace" => trace::run(rest),
         "-h" | "--help" | "help" => {
             out(TASKS);
             Ok(())
