@@ -193,7 +193,14 @@ fn carried(payload: &[u8]) -> String {
 /// on the right, one arrow per packet.
 pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> String {
     use crate::width::{pad, width};
-    let span = 56;
+    let labels: Vec<String> = packets.iter().map(label).collect();
+    // Every arrow as long as the longest label needs, so the lanes align.
+    let span = labels
+        .iter()
+        .map(|l| width(l) + 6)
+        .max()
+        .unwrap_or(0)
+        .max(56);
     let client_port = packets
         .iter()
         .map(|p| p.peer_port.as_str())
@@ -201,32 +208,42 @@ pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> Str
         .unwrap_or("?");
     let left = format!("{client} (:{client_port})");
     let right = format!("{server} (:{port})");
-    let mut out = format!(" {}{right}\n", pad(&left, span + 3));
-    for packet in packets {
-        let mut label = packet.kind.clone();
-        if let Some(seq) = &packet.seq {
-            label.push_str(&format!(" seq {seq}"));
-        }
-        if let Some(ack) = &packet.ack {
-            label.push_str(&format!(" ack {ack}"));
-        }
-        if packet.length > 0 || packet.kind == "UDP" {
-            label.push_str(&format!(
-                " len {} {}",
-                packet.length,
-                carried(&packet.payload)
-            ));
-        }
-        let label = format!(" {label} ");
-        let fill = span.saturating_sub(width(&label) + 2).max(2);
+    let mut out = format!(
+        " {}{right}\n",
+        pad(&left, span + 2 - width(&right).min(span))
+    );
+    if packets.is_empty() {
+        out.push_str(" (没有抓到数据包 / no packets captured)\n");
+    }
+    for (packet, label) in packets.iter().zip(&labels) {
+        let fill = span.saturating_sub(width(label) + 4);
         let arrow = if packet.from_server {
-            format!("◀─{label}{}", "─".repeat(fill))
+            format!("◀─ {label} {}", "─".repeat(fill))
         } else {
-            format!("{}{label}─▶", "─".repeat(fill))
+            format!("{} {label} ─▶", "─".repeat(fill))
         };
         out.push_str(&format!(" │{arrow}│\n"));
     }
     out
+}
+
+/// What an arrow says: the flags, the numbers, the length and the bytes.
+fn label(packet: &Packet) -> String {
+    let mut label = packet.kind.clone();
+    if let Some(seq) = &packet.seq {
+        label.push_str(&format!(" seq {seq}"));
+    }
+    if let Some(ack) = &packet.ack {
+        label.push_str(&format!(" ack {ack}"));
+    }
+    if packet.length > 0 || packet.kind == "UDP" {
+        label.push_str(&format!(
+            " len {} {}",
+            packet.length,
+            carried(&packet.payload)
+        ));
+    }
+    label
 }
 
 #[cfg(test)]
