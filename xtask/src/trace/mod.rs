@@ -287,11 +287,7 @@ struct Traced {
 
 impl Side {
     fn trace_file(&self, program: &str) -> PathBuf {
-        self.dir.join(format!(
-            "{}-{}-{program}.strace",
-            self.pairing,
-            self.lang.name()
-        ))
+        running_file(&self.dir, self.pairing, self.lang, program)
     }
 
     /// Starts `program` (Rust name) with `args` under strace.
@@ -327,6 +323,39 @@ impl Side {
         let addr = server.process.wait_ready(EXPECT_TIMEOUT)?;
         Ok((server, addr))
     }
+}
+
+/// Where strace writes while the trace runs: named by this process, so
+/// that traces run at the same time (the tests, twice) do not mix.
+fn running_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
+    dir.join(format!(
+        "{pairing}-{}-{program}.{}.strace",
+        lang.name(),
+        std::process::id()
+    ))
+}
+
+/// Where a finished trace is kept: the last run's, whole.
+fn kept_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
+    dir.join(format!("{pairing}-{}-{program}.strace", lang.name()))
+}
+
+/// Reads a run's trace and keeps it under its lasting name.
+fn take_trace(
+    dir: &Path,
+    pairing: &str,
+    lang: Lang,
+    program: &str,
+) -> Result<(String, PathBuf), TaskError> {
+    let running = running_file(dir, pairing, lang, program);
+    let text = read(&running)?;
+    let kept = kept_file(dir, pairing, lang, program);
+    // A rename replaces the file whole; should it fail, the running name stays.
+    let kept = match std::fs::rename(&running, &kept) {
+        Ok(()) => kept,
+        Err(_) => running,
+    };
+    Ok((text, kept))
 }
 
 /// The Python peer that plays `program`.
@@ -508,11 +537,11 @@ fn build_report(
         let groups = crate::compare::parse(&source);
         let peer = read(&peer_file(program))?;
         let mut table = rows::Table::new();
-        let python_file = dir.join(format!("{pairing}-python-{program}.strace"));
-        let rust_file = dir.join(format!("{pairing}-rust-{program}.strace"));
-        let python_calls = strace::parse(&read(&python_file)?);
+        let (python_text, python_file) = take_trace(dir, pairing, Lang::Python, program)?;
+        let (rust_text, rust_file) = take_trace(dir, pairing, Lang::Rust, program)?;
+        let python_calls = strace::parse(&python_text);
         rows::add_python(&mut table, &python_calls, &peer, &groups);
-        let rust_calls = strace::parse(&read(&rust_file)?);
+        let rust_calls = strace::parse(&rust_text);
         let binary = traced_program(program)?;
         let lines = if stack {
             rows::Lines::resolve(&rust_calls, &binary, program)?
