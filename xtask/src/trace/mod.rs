@@ -241,8 +241,13 @@ fn python_interpreter() -> Result<PathBuf, TaskError> {
 
 /// Whether strace can trace here, and whether it has `-k`.
 fn check_strace() -> Result<bool, TaskError> {
+    // The program traced for the check: this one, showing its help.
+    let own = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("true"));
     let mut command = Command::new("strace");
-    command.args(["-f", "-o", "/dev/null", "true"]);
+    command
+        .args(["-f", "-o", "/dev/null"])
+        .arg(&own)
+        .arg("--help");
     let plain = harness::run_to_end("strace", command, Duration::from_secs(20)).map_err(|_| {
         TaskError::failed(format!(
             "{CANNOT_TRACE}: 没有 strace / strace is not installed (Debian: apt-get install strace)"
@@ -255,7 +260,10 @@ fn check_strace() -> Result<bool, TaskError> {
         )));
     }
     let mut command = Command::new("strace");
-    command.args(["-f", "-k", "-o", "/dev/null", "true"]);
+    command
+        .args(["-f", "-k", "-o", "/dev/null"])
+        .arg(&own)
+        .arg("--help");
     let with_stack = harness::run_to_end("strace", command, Duration::from_secs(20))?;
     let mut command = Command::new("addr2line");
     command.arg("--version");

@@ -22,14 +22,20 @@ impl Capture {
         let filter = format!("{} port {port}", if udp { "udp" } else { "tcp" });
         command.args(["-i", "lo", "-n", "-S", "-t", "-l", "-x", "--immediate-mode"]);
         command.arg(filter);
-        let mut process = Process::start("tcpdump", command, true)
-            .map_err(|error| format!("{} ({HOW_TO_CAPTURE})", error.message()))?;
+        let mut process = Process::start("tcpdump", command, true).map_err(|error| {
+            let why = if error.message().contains("os error 2") {
+                "没有 tcpdump / tcpdump is not installed"
+            } else {
+                error.message()
+            };
+            format!("{why}; {HOW_TO_CAPTURE}")
+        })?;
         let listening = process.wait_for("`listening on lo`", Duration::from_secs(10), |p| {
             p.stderr.iter().any(|l| l.contains("listening on")) || p.output_closed()
         });
         if listening.is_err() || process.output_closed() {
             let said = process.stderr.join(" ");
-            return Err(format!("tcpdump: {said} ({HOW_TO_CAPTURE})"));
+            return Err(format!("tcpdump: {said}; {HOW_TO_CAPTURE}"));
         }
         Ok(Capture { process, port })
     }
