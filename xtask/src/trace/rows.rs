@@ -49,10 +49,12 @@ impl Cell {
             self.writes = None;
             return;
         };
-        // Several writes in a row to one fd (a line written piece by
-        // piece) are one entry: how many, and what they wrote in all.
+        // Writes in a row to one fd that make up one line (written piece
+        // by piece) are one entry: how many, and what they wrote in all.
         match (strace::written(call), self.writes.as_mut()) {
-            (Some((fd, bytes)), Some((last_fd, count, all))) if fd == *last_fd => {
+            (Some((fd, bytes)), Some((last_fd, count, all)))
+                if fd == *last_fd && !all.ends_with(b"\n") =>
+            {
                 *count += 1;
                 all.extend_from_slice(&bytes);
                 let line = format!(
@@ -431,6 +433,26 @@ pub fn add_rust(table: &mut Table, calls: &[Call], lines: &Lines, source: &str, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_of_one_line_are_one_entry_and_lines_stay_apart() {
+        let calls = strace::parse(
+            "1 write(2<pipe:[1]>, \"listening \", 10) = 10\n\
+             1 write(2<pipe:[1]>, \"on\\n\", 3) = 3\n\
+             1 write(2<pipe:[1]>, \"next\\n\", 5) = 5\n",
+        );
+        let mut cell = Cell::default();
+        for call in &calls {
+            cell.add(call, true);
+        }
+        assert_eq!(cell.calls.len(), 2, "{:?}", cell.calls);
+        assert!(
+            cell.calls[0].starts_with("write(2, …) ×2 = 13"),
+            "{:?}",
+            cell.calls
+        );
+        assert_eq!(cell.calls[1], "write(2, 5) = 5 \"next\\n\"");
+    }
 
     #[test]
     fn addr2line_output_names_the_first_main_rs_line() {
