@@ -42,8 +42,19 @@ impl Capture {
 
     /// Stops the capture once the last packets are in; returns them.
     pub fn finish(mut self) -> Vec<Packet> {
-        // tcpdump prints each packet as it sees it (--immediate-mode): wait
-        // until nothing new has come for a moment (at most 3 s).
+        // tcpdump prints each packet as it sees it (--immediate-mode), but
+        // a busy machine may hold it back: first wait (at most 5 s) for the
+        // end the run must have had, a FIN from each side or a reset (TCP),
+        // the datagram and its reply (UDP) …
+        let _ = self
+            .process
+            .wait_for("the close", Duration::from_secs(5), |p| {
+                let text = String::from_utf8_lossy(&p.stdout);
+                text.matches("Flags [F").count() >= 2
+                    || text.contains("Flags [R")
+                    || text.matches(": UDP, length").count() >= 2
+            });
+        // … then until nothing new has come for a moment (at most 3 s).
         for _ in 0..10 {
             let seen = self.process.stdout.len();
             let quiet = self

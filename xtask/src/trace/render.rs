@@ -189,6 +189,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_page_is_escaped_and_offline() {
+        let mut table = super::super::rows::Table::new();
+        table.rows.push(Row {
+            place: Place::Unattributed,
+            title: vec!["print('<b>&</b>')".to_string()],
+            python: Cell::default(),
+            rust: Cell::default(),
+        });
+        let report = Report {
+            pairing: "hello",
+            tables: vec![("hello-server".to_string(), table)],
+            diagrams: vec![("Rust".to_string(), " │── SYN ─▶│\n".to_string())],
+            notes: vec!["<note>".to_string()],
+            files: Vec::new(),
+        };
+        let page = html(&report);
+        assert!(
+            page.contains("print(&#39;&lt;b&gt;&amp;&lt;/b&gt;&#39;)"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;note&gt;"), "{page}");
+        assert!(page.contains("── SYN ─▶"), "{page}");
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "{page}"
+        );
+        assert!(page.contains("<meta name=\"viewport\""), "{page}");
+    }
+
+    #[test]
     fn html_is_escaped() {
         assert_eq!(
             escape("<a href='x'>&</a>"),
