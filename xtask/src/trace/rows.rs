@@ -206,7 +206,7 @@ pub fn add_python(table: &mut Table, calls: &[Call], peer: &str, groups: &[Group
         };
         let title = || match place {
             Place::Code { kind: 1, line, .. } => vec![format!(
-                "{}    ← 仅测试用的 Python 程序有这一行 / only the test peer has this line",
+                "{}    ← 仅测试用的程序有这一行 / test peer only",
                 peer_lines
                     .get(line.saturating_sub(1))
                     .map_or("", |l| l.trim())
