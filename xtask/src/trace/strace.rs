@@ -231,7 +231,9 @@ pub fn shown(call: &Call) -> Option<String> {
     let fd = strip_fd(first);
     let result = &call.result;
     let ok = !result.starts_with('-') && !result.starts_with('?');
-    if result == "?" {
+    if result.starts_with('?') {
+        // Still waiting when the process ended (the trace stops a server
+        // that serves forever, as the listing's does).
         return Some(format!(
             "{name}({fd}) = ? 没有返回：进程已结束 / never returned: the process ended"
         ));
