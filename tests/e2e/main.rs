@@ -21,5 +21,6 @@ mod misbehaving_peers;
 mod startup_errors;
 mod storms;
 mod tcp;
+mod trace;
 mod udp;
 mod xtask;

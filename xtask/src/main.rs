@@ -6,6 +6,8 @@
 //! - `compare <crate>`: a crate's `main.rs` beside the listing it mirrors;
 //!   `--html` writes it as offline web pages.
 //! - `bench`: the release programs measured against the Python listings.
+//! - `trace <hello|tcp|chat|udp>`: the system calls underneath each listing
+//!   line, Python beside Rust (strace; `--packets`: tcpdump).
 
 mod bench;
 mod compare;
@@ -15,6 +17,7 @@ mod highlight;
 mod markdown;
 mod page;
 mod paint;
+mod trace;
 mod width;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ tasks:
   compare --html [DIR]            write the same as offline web pages (target/compare/)
   compare --check                 check every crate's `// py:` annotations
   bench [--quick]                 measure the programs against the Python listings
+  trace <hello|tcp|chat|udp>      the system calls under each line, Python beside Rust
+        [--packets] [--html]      (strace; --packets: tcpdump on loopback)
 
 `cargo xtask <task> --help` tells more about each.
 ";
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
         "demo" => demo::run(rest),
         "compare" => compare::run(rest),
         "bench" => bench::run(rest),
+        "trace" => trace::run(rest),
         "-h" | "--help" | "help" => {
             out(TASKS);
             Ok(())

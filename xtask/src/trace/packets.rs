@@ -1,0 +1,293 @@
+//! `--packets`: tcpdump on loopback, filtered by the pairing's port, and
+//! the packets drawn as a sequence diagram between the two programs.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{self, Process};
+
+/// How to get a capture where there is none (中文 / English).
+pub const HOW_TO_CAPTURE: &str = "需要 tcpdump，并以 root 或带 CAP_NET_RAW 权限运行 / needs tcpdump, run as root or with CAP_NET_RAW: `apt-get install tcpdump`, then `sudo cargo xtask trace … --packets` (or `setcap cap_net_raw+ep $(command -v tcpdump)`)";
+
+/// A running capture of one port on loopback.
+pub struct Capture {
+    process: Process,
+    port: u16,
+}
+
+impl Capture {
+    /// Starts tcpdump on `lo` for `port` (tcp or udp); waits until it listens.
+    pub fn start(port: u16, udp: bool) -> Result<Capture, String> {
+        let mut command = Command::new("tcpdump");
+        let filter = format!("{} port {port}", if udp { "udp" } else { "tcp" });
+        command.args(["-i", "lo", "-n", "-S", "-t", "-l", "-x", "--immediate-mode"]);
+        command.arg(filter);
+        let mut process = Process::start("tcpdump", command, true).map_err(|error| {
+            let why = if error.message().contains("os error 2") {
+                "没有 tcpdump / tcpdump is not installed"
+            } else {
+                error.message()
+            };
+            format!("{why}; {HOW_TO_CAPTURE}")
+        })?;
+        let listening = process.wait_for("`listening on lo`", Duration::from_secs(10), |p| {
+            p.stderr.iter().any(|l| l.contains("listening on")) || p.output_closed()
+        });
+        if listening.is_err() || process.output_closed() {
+            let said = process.stderr.join(" ");
+            return Err(format!("tcpdump: {said}; {HOW_TO_CAPTURE}"));
+        }
+        Ok(Capture { process, port })
+    }
+
+    /// Stops the capture once the last packets are in; returns them.
+    pub fn finish(mut self) -> Vec<Packet> {
+        // tcpdump prints each packet as it sees it (--immediate-mode), but
+        // a busy machine may hold it back: first wait (at most 5 s) for the
+        // end the run must have had, a FIN from each side or a reset (TCP),
+        // the datagram and its reply (UDP) …
+        let _ = self
+            .process
+            .wait_for("the close", Duration::from_secs(5), |p| {
+                let text = String::from_utf8_lossy(&p.stdout);
+                text.matches("Flags [F").count() >= 2
+                    || text.contains("Flags [R")
+                    || text.matches(": UDP, length").count() >= 2
+            });
+        // … then until nothing new has come for a moment (at most 3 s).
+        for _ in 0..10 {
+            let seen = self.process.stdout.len();
+            let quiet = self
+                .process
+                .wait_for("more packets", Duration::from_millis(300), |p| {
+                    p.stdout.len() > seen
+                })
+                .is_err();
+            if quiet {
+                break;
+            }
+        }
+        stop(self.process.pid());
+        let _ = self.process.wait_exit(Duration::from_secs(5));
+        parse(&String::from_utf8_lossy(&self.process.stdout), self.port)
+    }
+}
+
+/// Asks a process to end (SIGTERM), so it can finish what it prints.
+pub fn stop(pid: u32) {
+    let mut command = Command::new("kill");
+    command.args(["-TERM", &pid.to_string()]);
+    let _ = harness::run_to_end("kill", command, Duration::from_secs(5));
+}
+
+/// One packet as tcpdump showed it.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    /// Sent by the side on the pairing's port (the server).
+    pub from_server: bool,
+    /// `SYN`, `SYN-ACK`, `ACK`, `PSH-ACK`, `FIN-ACK`, `RST`…, or `UDP`.
+    pub kind: String,
+    pub seq: Option<String>,
+    pub ack: Option<String>,
+    pub length: usize,
+    pub payload: Vec<u8>,
+    /// The other side's port.
+    pub peer_port: String,
+}
+
+/// tcpdump's `-t -n -S -x` lines → packets.
+pub fn parse(text: &str, port: u16) -> Vec<Packet> {
+    let mut packets: Vec<(Packet, Vec<u8>)> = Vec::new();
+    let server = format!(".{port}");
+    for line in text.lines() {
+        if let Some(hex) = line.trim_start().strip_prefix("0x") {
+            if let (Some((_, bytes)), Some((_, raw))) = (hex.split_once(':'), packets.last_mut()) {
+                for group in bytes.split_whitespace() {
+                    for pair in group.as_bytes().chunks(2) {
+                        let pair = std::str::from_utf8(pair).unwrap_or("");
+                        if let Ok(byte) = u8::from_str_radix(pair, 16) {
+                            raw.push(byte);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(rest) = line
+            .strip_prefix("IP ")
+            .or_else(|| line.strip_prefix("IP6 "))
+        else {
+            continue;
+        };
+        let Some((ends, details)) = rest.split_once(": ") else {
+            continue;
+        };
+        let Some((source, target)) = ends.split_once(" > ") else {
+            continue;
+        };
+        let from_server = source.ends_with(&server);
+        let peer = if from_server { target } else { source };
+        let peer_port = peer.rsplit('.').next().unwrap_or("").to_string();
+        let field = |name: &str| {
+            details
+                .split(", ")
+                .find_map(|part| part.strip_prefix(name))
+                .map(str::to_string)
+        };
+        let length = field("length ")
+            .and_then(|l| l.split_whitespace().next().and_then(|n| n.parse().ok()))
+            .unwrap_or(0);
+        let kind = match details.strip_prefix("Flags [") {
+            Some(flags) => flag_names(flags.split(']').next().unwrap_or("")),
+            None => "UDP".to_string(),
+        };
+        packets.push((
+            Packet {
+                from_server,
+                kind,
+                seq: field("seq "),
+                ack: field("ack "),
+                length,
+                payload: Vec::new(),
+                peer_port,
+            },
+            Vec::new(),
+        ));
+    }
+    packets
+        .into_iter()
+        .map(|(mut packet, raw)| {
+            packet.payload = payload(&raw, packet.length);
+            packet
+        })
+        .collect()
+}
+
+/// tcpdump's flag letters as names: `S.` → `SYN-ACK`.
+fn flag_names(flags: &str) -> String {
+    let mut names = Vec::new();
+    for (letter, name) in [
+        ('S', "SYN"),
+        ('F', "FIN"),
+        ('R', "RST"),
+        ('P', "PSH"),
+        ('.', "ACK"),
+    ] {
+        if flags.contains(letter) {
+            names.push(name);
+        }
+    }
+    names.join("-")
+}
+
+/// The last `length` bytes of the packet are what it carried.
+fn payload(raw: &[u8], length: usize) -> Vec<u8> {
+    raw.get(raw.len().saturating_sub(length)..)
+        .unwrap_or_default()
+        .to_vec()
+}
+
+/// The start of what a packet carried, as text.
+fn carried(payload: &[u8]) -> String {
+    let text = String::from_utf8_lossy(payload);
+    let mut shown = String::new();
+    for (count, ch) in text.chars().enumerate() {
+        if count >= 20 {
+            shown.push('…');
+            break;
+        }
+        match ch {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            c if c.is_control() => shown.push('·'),
+            c => shown.push(c),
+        }
+    }
+    format!("\"{shown}\"")
+}
+
+/// The packets as a sequence diagram: the client on the left, the server
+/// on the right, one arrow per packet.
+pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> String {
+    use crate::width::{pad, width};
+    let labels: Vec<String> = packets.iter().map(label).collect();
+    // Every arrow as long as the longest label needs, so the lanes align.
+    let span = labels
+        .iter()
+        .map(|l| width(l) + 6)
+        .max()
+        .unwrap_or(0)
+        .max(56);
+    let client_port = packets
+        .iter()
+        .map(|p| p.peer_port.as_str())
+        .next()
+        .unwrap_or("?");
+    let left = format!("{client} (:{client_port})");
+    let right = format!("{server} (:{port})");
+    let mut out = format!(
+        " {}{right}\n",
+        pad(&left, span + 2 - width(&right).min(span))
+    );
+    if packets.is_empty() {
+        out.push_str(" (没有抓到数据包 / no packets captured)\n");
+    }
+    for (packet, label) in packets.iter().zip(&labels) {
+        let fill = span.saturating_sub(width(label) + 4);
+        let arrow = if packet.from_server {
+            format!("◀─ {label} {}", "─".repeat(fill))
+        } else {
+            format!("{} {label} ─▶", "─".repeat(fill))
+        };
+        out.push_str(&format!(" │{arrow}│\n"));
+    }
+    out
+}
+
+/// What an arrow says: the flags, the numbers, the length and the bytes.
+fn label(packet: &Packet) -> String {
+    let mut label = packet.kind.clone();
+    if let Some(seq) = &packet.seq {
+        label.push_str(&format!(" seq {seq}"));
+    }
+    if let Some(ack) = &packet.ack {
+        label.push_str(&format!(" ack {ack}"));
+    }
+    if packet.length > 0 || packet.kind == "UDP" {
+        label.push_str(&format!(
+            " len {} {}",
+            packet.length,
+            carried(&packet.payload)
+        ));
+    }
+    label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "IP 127.0.0.1.50000 > 127.0.0.1.8080: Flags [S], seq 100, win 65495, options [mss 65495], length 0
+\t0x0000:  4500 003c 0000 4000 4006 0000 7f00 0001
+IP 127.0.0.1.8080 > 127.0.0.1.50000: Flags [S.], seq 900, ack 101, win 65483, length 0
+IP 127.0.0.1.50000 > 127.0.0.1.8080: Flags [P.], seq 101:103, ack 901, win 512, length 2
+\t0x0000:  4500 0036 0000 4000 4006 0000 7f00 0001
+\t0x0010:  6869
+";
+
+    #[test]
+    fn packets_are_read_with_flags_numbers_and_bytes() {
+        let packets = parse(SAMPLE, 8080);
+        assert_eq!(packets.len(), 3);
+        assert_eq!(packets[0].kind, "SYN");
+        assert!(!packets[0].from_server);
+        assert_eq!(packets[1].kind, "SYN-ACK");
+        assert_eq!(packets[1].ack.as_deref(), Some("101"));
+        assert_eq!(packets[2].kind, "PSH-ACK");
+        assert_eq!(packets[2].payload, b"hi");
+        let drawn = diagram(&packets, "client", "server", 8080);
+        assert!(drawn.contains("SYN seq 100 ─▶"), "{drawn}");
+        assert!(drawn.contains("◀─ SYN-ACK seq 900 ack 101 "), "{drawn}");
+        assert!(drawn.contains("len 2 \"hi\""), "{drawn}");
+    }
+}
