@@ -10,5 +10,7 @@ mod hardening;
 mod hello;
 mod hostile;
 mod tcp;
+mod tcp_pace;
+mod terminal;
 mod udp;
 mod xtask;
