@@ -21,6 +21,8 @@ mod misbehaving_peers;
 mod startup_errors;
 mod storms;
 mod tcp;
+mod tcp_pace;
+mod terminal;
 mod trace;
 mod udp;
 mod xtask;

@@ -16,7 +16,7 @@
 //! Default address: this machine's host name (as `socket.gethostname()`
 //! gives it) with port 12345; the first argument overrides it
 //! (`chat-client 127.0.0.1:40123`). Where it differs from the listing (how
-//! a chat ends) and why: this crate's README, "Differences from the
+//! a chat ends, a time limit on connecting) and why: this crate's README, "Differences from the
 //! tutorial".
 
 // py: import socket
@@ -28,11 +28,13 @@ use std::sync::Arc;
 
 use listing_support::builtins::{input, print, TextDecoder};
 use listing_support::chat::{Conversation, Threads};
-use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
+use listing_support::program::{
+    self, connect_each, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT,
+};
 
 // py: s=socket.socket()
-// std creates and connects the socket in one call, `TcpStream::connect`
-// in `run` below.
+// std creates and connects the socket in one call,
+// `TcpStream::connect_timeout` in `run` below.
 // py: host=socket.gethostname()
 // py: port=12345
 // With no address on the command line, the host is this machine's name,
@@ -41,8 +43,12 @@ const PORT: u16 = 12345;
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s.connect((host,port))
+    // Tried on each address the name resolves to, giving up on one after
+    // `CONNECT_TIMEOUT` (the OS alone waits two minutes).
     let addrs = host_port.resolve()?;
-    let s = TcpStream::connect(&addrs[..]).or_fail(|| format!("无法连接 {host_port}"))?;
+    let s = connect_each(&host_port, &addrs, "chat-server", |addr| {
+        TcpStream::connect_timeout(addr, CONNECT_TIMEOUT)
+    })?;
     let peer = s
         .peer_addr()
         .or_fail(|| format!("无法读取 {host_port} 的地址"))?;

@@ -1,19 +1,21 @@
 //! What the six programs share around their listing: the `[ADDR]`
 //! argument and `--help`, [`Failure`] and exit codes, messages on stderr
-//! ([`warn`]) and the readiness line ([`listening_on`]). The conventions
-//! are written down in crates/README.md, "Conventions".
+//! ([`warn`]), connecting with a time limit ([`connect_each`]) and the
+//! readiness line ([`listening_on`]). The conventions are written down in
+//! crates/README.md, "Conventions".
 //!
 //! Exit codes: 0 done (also when whoever read stdout has gone), 1 a runtime
 //! failure, 2 a usage error.
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::{self, Write};
-use std::net::{Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::io::{self, IsTerminal, Write};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::sync::OnceLock;
+use std::time::Duration;
 
-use crate::builtins::{gethostname, InputError, StdoutError};
+use crate::builtins::{gethostname, leave_prompt_line, InputError, StdoutError};
 
 /// Why a program stopped early.
 #[derive(Debug, PartialEq, Eq)]
@@ -244,6 +246,9 @@ pub fn main(
         Ok(Request::Run(Some(addr))) => run(addr),
         Ok(Request::Run(None)) => default_host_port(&default_addr).and_then(run),
     };
+    // Input ended at a prompt (Ctrl-D): the shell's prompt comes next and
+    // must not be glued to ours.
+    end_prompt_line();
     match outcome {
         Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::Runtime(message)) => {
@@ -267,9 +272,76 @@ fn default_host_port(default_addr: &DefaultAddr) -> Result<HostPort, Failure> {
 
 /// Writes `{program}: {message}` as a line on stderr. stderr is where all
 /// that the Rust adds goes, so stdout stays comparable with the listing's.
+///
+/// On a terminal where a prompt is showing (the chat's `read` thread
+/// reports while `write` waits for a line), the message starts on a new
+/// line instead of after the prompt. The newline goes to stderr too, so
+/// stdout stays as it was.
 pub fn warn(message: impl fmt::Display) {
     let name = NAME.get().copied().unwrap_or("listing-support");
-    let _ = writeln!(io::stderr().lock(), "{name}: {message}");
+    let mut stderr = io::stderr().lock();
+    let new_line = if leave_prompt_line() && stderr.is_terminal() {
+        "\n"
+    } else {
+        ""
+    };
+    let _ = writeln!(stderr, "{new_line}{name}: {message}");
+}
+
+/// Ends the line of a prompt still showing on a terminal (input ended
+/// there), on stderr, so that what comes next starts on a line of its own.
+pub fn end_prompt_line() {
+    let mut stderr = io::stderr().lock();
+    if leave_prompt_line() && stderr.is_terminal() {
+        let _ = stderr.write_all(b"\n");
+    }
+}
+
+/// How long one connection attempt may take before the client gives up on
+/// that address (the OS alone waits about two minutes).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Calls `connect` on each address `host_port` resolved to, in turn, until
+/// one connects: what `TcpStream::connect` does over a list, with the
+/// client's own call (`TcpStream::connect_timeout`) in the program's code.
+/// The failure names the address that failed last; a refused connection
+/// says which program to start first (`partner`).
+pub fn connect_each<T>(
+    host_port: &HostPort,
+    addrs: &[SocketAddr],
+    partner: &str,
+    mut connect: impl FnMut(&SocketAddr) -> io::Result<T>,
+) -> Result<T, Failure> {
+    let mut last = None;
+    for addr in addrs {
+        match connect(addr) {
+            Ok(connected) => return Ok(connected),
+            Err(error) => last = Some((addr, error)),
+        }
+    }
+    let Some((addr, error)) = last else {
+        return Err(Failure::runtime(format!(
+            "无法连接 {host_port}: 没有可用的地址"
+        )));
+    };
+    // A name is shown with the address it resolved to.
+    let shown = if host_port.host.parse::<IpAddr>().is_ok() {
+        addr.to_string()
+    } else {
+        format!("{host_port} ({addr})")
+    };
+    Err(match error.kind() {
+        io::ErrorKind::ConnectionRefused => Failure::runtime(format!(
+            "无法连接 {shown}: {error}。请先启动 {partner} (start {partner} first)"
+        )),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::runtime(format!(
+            "无法连接 {shown}: {} 秒内没有应答，请检查地址和防火墙 \
+             (no answer in {} s: check the address and any firewall)",
+            CONNECT_TIMEOUT.as_secs(),
+            CONNECT_TIMEOUT.as_secs(),
+        )),
+        _ => Failure::io(format_args!("无法连接 {shown}"), &error),
+    })
 }
 
 /// The readiness line, `listening on {addr}`: the first line a server
@@ -347,6 +419,20 @@ mod tests {
                 "无法绑定 127.0.0.1:8080: Address already in use"
             ))
         );
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_program_to_start() {
+        let at = hp("127.0.0.1", 9);
+        let addrs = at.resolve().unwrap(); // test: an IP resolves to itself
+        let refused = connect_each(&at, &addrs, "hello-server", |_| -> io::Result<()> {
+            Err(io::Error::from(io::ErrorKind::ConnectionRefused))
+        });
+        let Err(Failure::Runtime(message)) = refused else {
+            panic!("connected to nothing"); // test: the assertion itself
+        };
+        assert!(message.starts_with("无法连接 127.0.0.1:9: "), "{message}");
+        assert!(message.contains("请先启动 hello-server"), "{message}");
     }
 
     #[test]

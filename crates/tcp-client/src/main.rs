@@ -13,17 +13,19 @@
 //!
 //! Default address `127.0.0.1:8080`; the first argument overrides it
 //! (`tcp-client 127.0.0.1:40123`). Where it differs from the listing (the
-//! socket fix, the end of the request, the reply timeout) and why: this
-//! crate's README, "Differences from the tutorial".
+//! socket fix, the end of the request, time limits on connecting and on the
+//! reply) and why: this crate's README, "Differences from the tutorial".
 
 // py: import  socket					#导入socket模块
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use listing_support::builtins::{decode_all, input, print};
-use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
+use listing_support::program::{
+    self, connect_each, warn, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT,
+};
 
 // py: host='127.0.0.1'				#主机IP
 // py: port=8080						#端口号
@@ -35,9 +37,12 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s.connect((host,port))			#主动初始化TCP连接
     // The listing creates `web` but connects `s`, a name it never defined,
     // and dies of a NameError. Here one socket, `s`, is created and
-    // connected by one call.
+    // connected by one call, tried on each address the name resolves to,
+    // giving up on one after `CONNECT_TIMEOUT` (the OS waits two minutes).
     let addrs = host_port.resolve()?;
-    let mut s = TcpStream::connect(&addrs[..]).or_fail(|| format!("无法连接 {host_port}"))?;
+    let mut s = connect_each(&host_port, &addrs, "hello-server", |addr| {
+        TcpStream::connect_timeout(addr, CONNECT_TIMEOUT)
+    })?;
     // py: send_data=input("请输入要发送的数据")
     let Some(send_data) = input("请输入要发送的数据")? else {
         return Err(Failure::runtime(
@@ -45,39 +50,40 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         ));
     };
     // py: s.send(send_data.encode())
+    // A server that has already closed (one that waits only so long for
+    // a slow typist) fails the send: the same end as no reply at all.
     s.write_all(&send_data)
-        .or_fail(|| format!("向 {host_port} 发送失败"))?;
+        .map_err(|error| match error.kind() {
+            io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted => closed_without_reply(&host_port, Some(&error)),
+            _ => Failure::io(format_args!("向 {host_port} 发送失败"), &error),
+        })?;
     // Say that nothing more is coming. Without it an empty line sends
     // nothing, and the server and this client wait for each other forever.
     let _ = s.shutdown(Shutdown::Write);
     // py: #接收对方发送过来的数据,最大接收1024个字节
     // py: recvData=s.recv(1024).decode()
-    // Up to 1024 bytes or the end of the stream, waiting at most
-    // `REPLY_TIMEOUT` for each piece (the listing waits forever). `error`
-    // is what stopped the reading, if anything did.
+    // One read, as one `recv`: the first bytes that arrive (up to 1024),
+    // printed at once, even if the server keeps its side open. While none
+    // come, `Patience` says so now and then, and gives up after
+    // `GIVE_UP_AFTER` (the listing waits forever).
     let mut reply = [0u8; 1024];
-    let mut length = 0;
-    let mut error = s.set_read_timeout(Some(REPLY_TIMEOUT)).err();
-    while error.is_none() && length < reply.len() {
-        match s.read(&mut reply[length..]) {
-            Ok(0) => break,
-            Ok(read) => length += read,
-            Err(stopped) if stopped.kind() == io::ErrorKind::Interrupted => {}
-            Err(stopped) => error = Some(stopped),
+    let mut patience = Patience::new();
+    let length = loop {
+        s.set_read_timeout(Some(patience.until_next_note()))
+            .or_fail(|| format!("无法设置 {host_port} 的读取时限"))?;
+        match s.read(&mut reply) {
+            Ok(0) => return Err(closed_without_reply(&host_port, None)),
+            Ok(length) => break length,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) => patience.still_waiting(&host_port)?,
+            Err(error) => return Err(closed_without_reply(&host_port, Some(&error))),
         }
-    }
-    if length == 0 {
-        if let Some(error) = error {
-            return Err(reply_failure(&host_port, &error));
-        }
-    }
+    };
     let recv_data = decode_all(&reply[..length]);
     // py: print('接收到的数据为:',recvData)
     print(&["接收到的数据为:", &recv_data])?;
-    // A reply cut short by a reset or the timeout is printed, then reported.
-    if let Some(error) = error {
-        return Err(reply_failure(&host_port, &error));
-    }
     // py: s.close()						#关闭套接字
     drop(s);
     Ok(())
@@ -89,15 +95,76 @@ fn main() -> ExitCode {
     program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
 }
 
-/// How long to wait for the reply (the listing waits forever).
-const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
+/// When to say that no reply has come yet: after `FIRST_NOTE`, then every
+/// `NOTE_EVERY`; and when to give up. A person may be the server (`nc -l`),
+/// so the limit is generous.
+const FIRST_NOTE: Duration = Duration::from_secs(3);
+const NOTE_EVERY: Duration = Duration::from_secs(15);
+const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 
-fn reply_failure(host_port: &HostPort, error: &io::Error) -> Failure {
-    match error.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::runtime(format!(
-            "{host_port} 在 {} 秒内没有回复完 (no complete reply in time)",
-            REPLY_TIMEOUT.as_secs()
-        )),
-        _ => Failure::io(format_args!("读取 {host_port} 的回复失败"), error),
+/// How long we have waited for the reply, and when to say so next.
+struct Patience {
+    started: Instant,
+    next_note: Duration,
+}
+
+impl Patience {
+    fn new() -> Patience {
+        Patience {
+            started: Instant::now(),
+            next_note: FIRST_NOTE,
+        }
     }
+
+    /// How long the next read may wait: until the next note, or the end.
+    fn until_next_note(&self) -> Duration {
+        let until = self.next_note.min(GIVE_UP_AFTER);
+        // A zero timeout is an error for `set_read_timeout`.
+        until
+            .saturating_sub(self.started.elapsed())
+            .max(Duration::from_millis(1))
+    }
+
+    /// A read timed out: a calm note on stderr, or, after `GIVE_UP_AFTER`,
+    /// the failure that ends the program.
+    fn still_waiting(&mut self, host_port: &HostPort) -> Result<(), Failure> {
+        let waited = self.started.elapsed();
+        if waited >= GIVE_UP_AFTER {
+            return Err(Failure::runtime(format!(
+                "{host_port} 在 {} 秒内没有回复，不再等待 (no reply in {} s)",
+                GIVE_UP_AFTER.as_secs(),
+                GIVE_UP_AFTER.as_secs()
+            )));
+        }
+        if waited >= self.next_note {
+            warn(format_args!(
+                "已等待 {} 秒，还在等待 {host_port} 的回复，最多等 {} 秒 \
+                 (still waiting for a reply from {host_port})",
+                waited.as_secs(),
+                GIVE_UP_AFTER.as_secs()
+            ));
+            self.next_note += NOTE_EVERY;
+        }
+        Ok(())
+    }
+}
+
+/// A read that timed out (`WouldBlock` on Unix, `TimedOut` on Windows).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// The server ended the connection (or reset it: `error`) before sending
+/// a byte: an empty reply would look like success.
+fn closed_without_reply(host_port: &HostPort, error: Option<&io::Error>) -> Failure {
+    let how = match error {
+        None => String::new(),
+        Some(error) => format!(": {error}"),
+    };
+    Failure::runtime(format!(
+        "{host_port} 没有回复就关闭了连接 (the server closed the connection without a reply){how}"
+    ))
 }

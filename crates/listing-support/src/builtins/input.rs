@@ -3,9 +3,14 @@
 //!
 //! The line is read as bytes, so input that is not UTF-8 is not an error,
 //! and only one trailing `\n` is removed (a `\r` stays, as in Python).
+//!
+//! It also remembers whether its prompt is showing on a terminal, the
+//! cursor still after it ([`leave_prompt_line`]): a message written then
+//! must start on a new line, or it would be glued to the prompt.
 
 use std::fmt;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::print::{write_stdout, StdoutError};
 
@@ -36,7 +41,30 @@ impl std::error::Error for InputError {}
 /// chat's `read`) must be able to print while this one waits for a line.
 pub fn input(prompt: &str) -> Result<Option<Vec<u8>>, InputError> {
     write_stdout(prompt).map_err(InputError::Prompt)?;
-    read_line(&mut io::stdin().lock()).map_err(InputError::Stdin)
+    PROMPT_SHOWING.store(io::stdout().is_terminal(), Ordering::SeqCst);
+    let line = read_line(&mut io::stdin().lock()).map_err(InputError::Stdin)?;
+    // A typed line ends with Enter, which the terminal shows as a new
+    // line. The end of input (Ctrl-D) shows nothing: the prompt stays.
+    if line.is_some() {
+        line_ended();
+    }
+    Ok(line)
+}
+
+/// Whether a prompt of [`input`] is on the terminal (stdout is one) with
+/// the cursor still after it: nothing has ended that line yet.
+static PROMPT_SHOWING: AtomicBool = AtomicBool::new(false);
+
+/// Whether a prompt is showing on a terminal with the cursor after it; from
+/// now on it counts as left, since the caller is about to start a new line
+/// (a notice on stderr, the end of the program).
+pub fn leave_prompt_line() -> bool {
+    PROMPT_SHOWING.swap(false, Ordering::SeqCst)
+}
+
+/// The cursor is at the start of a line: a typed line or a `print` ended it.
+pub(super) fn line_ended() {
+    PROMPT_SHOWING.store(false, Ordering::SeqCst);
 }
 
 /// `input()` over any reader and writer, for tests.

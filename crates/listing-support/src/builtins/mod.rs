@@ -16,7 +16,7 @@ pub mod text;
 
 pub use float::{float_str, parse_float};
 pub use hostname::gethostname;
-pub use input::{input, InputError};
+pub use input::{input, leave_prompt_line, InputError};
 pub use print::{print, StdoutError};
 pub use repr::bytes_repr;
 pub use text::{decode_all, TextDecoder};

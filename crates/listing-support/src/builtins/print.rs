@@ -33,7 +33,10 @@ impl std::error::Error for StdoutError {}
 pub fn print(args: &[&str]) -> Result<(), StdoutError> {
     let mut line = args.join(" ");
     line.push('\n');
-    write_stdout(&line)
+    write_stdout(&line)?;
+    // Whatever was on the cursor's line (a prompt) is now above it.
+    super::input::line_ended();
+    Ok(())
 }
 
 /// Writes `text` to stdout and flushes it. stdout stays locked only for
