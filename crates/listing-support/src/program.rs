@@ -285,7 +285,9 @@ pub fn warn(message: impl fmt::Display) {
     } else {
         ""
     };
-    let _ = writeln!(stderr, "{new_line}{name}: {message}");
+    // One write for the whole line: stderr is unbuffered, and a line
+    // written in pieces could be split by another thread's output.
+    let _ = stderr.write_all(format!("{new_line}{name}: {message}\n").as_bytes());
 }
 
 /// Ends the line of a prompt still showing on a terminal (input ended
@@ -348,8 +350,9 @@ pub fn connect_each<T>(
 /// writes on stderr, once its socket is bound, so that tests and demos know
 /// where and when to connect.
 pub fn listening_on(addr: SocketAddr) {
+    // One write, as Python's print makes one: stderr is unbuffered.
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "listening on {addr}");
+    let _ = stderr.write_all(format!("listening on {addr}\n").as_bytes());
     let _ = stderr.flush();
 }
 
