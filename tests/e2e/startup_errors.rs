@@ -73,9 +73,14 @@ fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
             .timeout(HANG_GUARD)
             .assert()
             .code(1)
-            .stderr(predicate::str::contains(format!(
-                "{program}: 无法绑定 {addr}: Address already in use (os error 98)"
-            )));
+            .stderr(
+                predicate::str::contains(format!(
+                    "{program}: 无法绑定 {addr}: Address already in use (os error 98)"
+                ))
+                // and what to do about it, in words a newcomer can act on
+                .and(predicate::str::contains("端口已被占用"))
+                .and(predicate::str::contains("127.0.0.1:0")),
+            );
         // The first one still serves.
         match program {
             "hello-server" => {

@@ -158,6 +158,18 @@ fn full_width_input_from_chinese_input_methods_converts() {
     }
 }
 
+#[test]
+fn chinese_that_is_no_number_is_named_as_typed_in_the_reply() {
+    let (_, client) = converse(
+        rust("udp-server"),
+        rust("udp-client"),
+        "三十七\n".as_bytes(),
+    );
+    client.assert_stdout_eq(format!(
+        "{UDP_PROMPT}{NOT_A_TEMPERATURE}b'\\xe4\\xb8\\x89\\xe5\\x8d\\x81\\xe4\\xb8\\x83'（输入的是「三十七」）\n"
+    ));
+}
+
 fn client_to(addr: SocketAddr, typed: &[u8]) -> Proc {
     run(with_addr(rust("udp-client"), addr), typed)
 }

@@ -34,7 +34,26 @@ impl Failure {
     /// `{context}: {the OS reason}`, as in
     /// `无法绑定 127.0.0.1:8080: Address already in use (os error 98)`.
     pub fn io(context: impl fmt::Display, error: &io::Error) -> Self {
-        Failure::Runtime(format!("{context}: {error}"))
+        Failure::Runtime(format!("{context}: {error}{}", hint(error)))
+    }
+}
+
+/// What to do about the errors a newcomer meets first, after the OS's
+/// reason: nothing for the others.
+fn hint(error: &io::Error) -> &'static str {
+    match error.kind() {
+        // Alternating the tutorial's Python server and ours on one port
+        // meets this: the listing sets no SO_REUSEADDR, so after a server
+        // that closed connections first stops, its port stays held for
+        // about a minute (TIME_WAIT).
+        io::ErrorKind::AddrInUse => {
+            "。端口已被占用：可能是刚停止的服务器还占着它（约一分钟后释放，教程的 Python \
+             服务器尤其如此），也可能另一个程序正在用它。请等一分钟再试，或换一个端口，\
+             例如 127.0.0.1:0 表示任选一个空闲端口 (the port is taken: a server that just \
+             stopped may hold it for about a minute, or another program uses it; wait a \
+             minute, or pass another port)"
+        }
+        _ => "",
     }
 }
 

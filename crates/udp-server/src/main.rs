@@ -114,13 +114,24 @@ fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// What was received, as Python's bytes repr of at most `SHOWN_LIMIT`
-/// bytes, with `…` after it when cut.
+/// bytes, with `…` after it when cut; and when those bytes are text beyond
+/// ASCII (`三十七`), the text too, as typed, since its repr is unreadable.
 fn shown(data: &[u8]) -> String {
-    if data.len() > SHOWN_LIMIT {
-        format!("{}…", bytes_repr(&data[..SHOWN_LIMIT]))
-    } else {
-        bytes_repr(data)
+    let head = &data[..data.len().min(SHOWN_LIMIT)];
+    let cut = if data.len() > SHOWN_LIMIT { "…" } else { "" };
+    let mut shown = format!("{}{cut}", bytes_repr(head));
+    // A cut may split the last character: show the text up to it.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => "",
+    };
+    if !text.is_ascii() && !text.chars().any(char::is_control) {
+        shown.push_str(&format!("（输入的是「{text}{cut}」）"));
     }
+    shown
 }
 
 #[cfg(test)]
@@ -147,5 +158,12 @@ mod tests {
         assert_eq!(shown(b"abc"), "b'abc'");
         let long = [b'x'; 65];
         assert_eq!(shown(&long), format!("b'{}'…", "x".repeat(64)));
+        assert_eq!(
+            shown("三十七".as_bytes()),
+            "b'\\xe4\\xb8\\x89\\xe5\\x8d\\x81\\xe4\\xb8\\x83'（输入的是「三十七」）"
+        );
+        let many = "度".repeat(30);
+        assert!(shown(many.as_bytes()).ends_with(&format!("（输入的是「{}…」）", "度".repeat(21))));
+        assert_eq!(shown(b"\xff\xfe"), "b'\\xff\\xfe'");
     }
 }
