@@ -266,15 +266,19 @@ fn hello_server_survives_2000_hostile_connections_and_loses_nothing() {
     server.wait_stdout("b'GET /last HTTP/1.1\\r\\n\\r\\n'\n");
 
     // One line per connection whose first read returned data or the end of
-    // the stream, in order: each the repr of a prefix of what it sent.
+    // the stream, in order: each the repr of a prefix of what it sent. A
+    // client that leaves without waiting for its reply runs at the same time
+    // as the next one; if its request came after the next one was accepted,
+    // its line may come later.
     let stdout = server.stdout_text();
-    let mut lines = stdout.lines().skip(21).peekable();
+    let mut lines: std::collections::VecDeque<&str> = stdout.lines().skip(21).collect();
     for (index, visit) in visits.iter().enumerate() {
         let (sent, required): (&[u8], bool) = match visit {
             Visit::Get(r) | Visit::Junk(r) | Visit::Split(r, _) | Visit::Leave(r) => (r, true),
             Visit::ResetAfter(r) => (r, false),
             Visit::ResetBefore => continue,
         };
+        let concurrent = matches!(visit, Visit::Leave(_) | Visit::ResetAfter(_));
         // The line must read back as a prefix of what was sent (the whole
         // of it only for an empty send) and be its exact repr.
         let is_prefix_repr = |line: &str| {
@@ -285,19 +289,23 @@ fn hello_server_survives_2000_hostile_connections_and_loses_nothing() {
                     && bytes_repr(&bytes) == line
             })
         };
-        match lines.peek() {
-            Some(line) if is_prefix_repr(line) => {
-                lines.next();
-            }
-            other if required => panic!(
-                "visit {index} {visit:?}: expected its line, found {other:?}\n{}",
+        if lines.front().is_some_and(|line| is_prefix_repr(line)) {
+            lines.pop_front();
+        } else if let Some(at) = lines
+            .iter()
+            .position(|line| concurrent && is_prefix_repr(line))
+        {
+            lines.remove(at);
+        } else if required {
+            panic!(
+                "visit {index} {visit:?}: expected its line, found {:?}\n{}",
+                lines.front(),
                 server.report()
-            ),
-            _ => {}
+            );
         }
     }
     assert_eq!(
-        lines.collect::<Vec<_>>(),
+        Vec::from(lines),
         ["b'GET /last HTTP/1.1\\r\\n\\r\\n'"],
         "lines left over"
     );
@@ -458,7 +466,7 @@ fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
 }
 
 #[test]
-fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
+fn hello_server_serves_the_next_past_idle_clients_and_frees_them_when_they_leave() {
     use std::io::Write;
     use std::net::TcpStream;
 
@@ -466,7 +474,7 @@ fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
 
     let (server, addr) = Proc::server(rust("hello-server"));
     let fds_before = open_fds(server.pid());
-    let mut idle: Vec<TcpStream> = (0..3)
+    let idle: Vec<TcpStream> = (0..3)
         .map(|_| TcpStream::connect(addr).expect("connect an idle client"))
         .collect();
     let mut stream = TcpStream::connect(addr).expect("connect");
@@ -478,20 +486,12 @@ fn hello_server_closes_idle_clients_one_by_one_and_serves_the_next() {
         HELLO_REPLY
     );
     server.wait_stdout("b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n");
-    for client in &mut idle {
-        assert_eq!(read_to_end_guarded(client).expect("a clean close").len(), 0);
-    }
+    // The idle clients leave: each prints `b''`, as in the listing.
+    drop(idle);
+    server.wait_stdout_count("b''\n", 3);
     assert_eq!(
         server.stdout_text(),
-        "服务器等待客户端连接...\nb'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n"
-    );
-    // The third note may still be on its way through the pipe.
-    server.wait_stderr_count("秒内没有收到请求", 3);
-    assert_eq!(
-        server.stderr_text().matches("秒内没有收到请求").count(),
-        3,
-        "{}",
-        server.report()
+        "服务器等待客户端连接...\nb'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\nb''\nb''\nb''\n"
     );
     drop(stream);
     let deadline = std::time::Instant::now() + HANG_GUARD;

@@ -95,18 +95,20 @@ fn stdout_is_the_python_listings_for_the_same_requests() {
 }
 
 #[test]
-fn an_idle_client_is_closed_without_reply_and_the_next_is_served() {
+fn an_idle_client_delays_nobody_and_is_answered_when_it_speaks() {
     let (server, addr) = hello_server();
     let mut idle = TcpStream::connect(addr).expect("connect the idle client");
     let reply = exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
     assert_eq!(reply, HELLO_REPLY, "{}", server.report());
     server.wait_stdout("b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n");
-    let idle_got = read_to_end_guarded(&mut idle).expect("the idle client sees a clean close");
-    assert_eq!(idle_got, b"", "{}", server.report());
-    server.wait_stderr("秒内没有收到请求");
+    idle.write_all(b"GET /idle HTTP/1.1\r\n\r\n")
+        .expect("the idle client is still connected");
+    let idle_got = read_to_end_guarded(&mut idle).expect("the idle client's reply");
+    assert_eq!(idle_got, HELLO_REPLY, "{}", server.report());
+    server.wait_stdout("b'GET /idle HTTP/1.1\\r\\n\\r\\n'\n");
     assert_eq!(
         server.stdout_text(),
-        "服务器等待客户端连接...\nb'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n",
+        "服务器等待客户端连接...\nb'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\nb'GET /idle HTTP/1.1\\r\\n\\r\\n'\n",
         "{}",
         server.report()
     );

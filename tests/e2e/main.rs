@@ -8,6 +8,7 @@ mod chat;
 mod differential;
 mod hardening;
 mod hello;
+mod hello_pace;
 mod hostile;
 mod tcp;
 mod udp;
