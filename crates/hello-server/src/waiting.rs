@@ -77,6 +77,18 @@ enum State {
     Lingering,
 }
 
+impl Registry {
+    /// Closes the oldest waiter (the oldest lingerer if no client waits);
+    /// its thread's read returns at once and the thread ends.
+    fn evict_oldest(&mut self) -> Option<SocketAddr> {
+        let oldest = |wanted: State| self.entries.iter().position(|entry| entry.state == wanted);
+        let index = oldest(State::Waiting).or_else(|| oldest(State::Lingering))?;
+        let evicted = self.entries.remove(index)?;
+        let _ = evicted.conn.shutdown(Shutdown::Both);
+        Some(evicted.addr)
+    }
+}
+
 impl Waiting {
     /// Waits for `conn`'s request on a thread of its own, then answers it.
     pub fn wait_for_request(&self, conn: TcpStream, addr: SocketAddr) {
@@ -112,34 +124,30 @@ impl Waiting {
 
     /// Registers a connection, closing the oldest one past the limit.
     fn admit(&self, conn: &Arc<TcpStream>, addr: SocketAddr, state: State) -> u64 {
-        let mut registry = self.lock();
-        if registry.entries.len() >= WAITING_LIMIT {
-            let oldest = |wanted: State| {
-                registry
-                    .entries
-                    .iter()
-                    .position(|entry| entry.state == wanted)
+        let (id, evicted) = {
+            let mut registry = self.lock();
+            let evicted = if registry.entries.len() >= WAITING_LIMIT {
+                registry.evict_oldest()
+            } else {
+                None
             };
-            if let Some(index) = oldest(State::Waiting).or_else(|| oldest(State::Lingering)) {
-                if let Some(evicted) = registry.entries.remove(index) {
-                    // Its thread's read returns at once and the thread ends.
-                    let _ = evicted.conn.shutdown(Shutdown::Both);
-                    program::warn(format!(
-                        "与 {} 的连接: 已有 {WAITING_LIMIT} 个连接在等待，关闭其中最早的这个 \
-                         (closing the oldest of {WAITING_LIMIT} waiting connections)",
-                        evicted.addr
-                    ));
-                }
-            }
+            let id = registry.next_id;
+            registry.next_id += 1;
+            registry.entries.push_back(Entry {
+                id,
+                addr,
+                conn: Arc::clone(conn),
+                state,
+            });
+            (id, evicted)
+        };
+        // The note outside the lock: a slow stderr holds up no other thread.
+        if let Some(evicted) = evicted {
+            program::warn(format!(
+                "与 {evicted} 的连接: 已有 {WAITING_LIMIT} 个连接在等待，关闭其中最早的这个 \
+                 (closing the oldest of {WAITING_LIMIT} waiting connections)"
+            ));
         }
-        let id = registry.next_id;
-        registry.next_id += 1;
-        registry.entries.push_back(Entry {
-            id,
-            addr,
-            conn: Arc::clone(conn),
-            state,
-        });
         id
     }
 
