@@ -73,7 +73,14 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
             continue;
         }
         let mut buffer = [0u8; 1024];
-        let data = match conn.read(&mut buffer) {
+        let mut received = conn.read(&mut buffer);
+        if matches!(&received, Err(error) if error.kind() == io::ErrorKind::WouldBlock) {
+            // A client usually writes its request a few microseconds after
+            // its connect returns: give it that moment before a thread.
+            thread::yield_now();
+            received = conn.read(&mut buffer);
+        }
+        let data = match received {
             Ok(length) => &buffer[..length],
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 waiting.wait_for_request(conn, addr);
