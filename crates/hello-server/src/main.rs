@@ -15,9 +15,14 @@
 //!
 //! Default address `127.0.0.1:8080`; the first argument overrides it
 //! (`hello-server 127.0.0.1:0` takes any free port). Its first stderr line,
-//! `listening on <addr>`, says where it listens. Where it differs from the
-//! listing (idle and resetting clients, large requests) and why: this
-//! crate's README, "Differences from the tutorial".
+//! `listening on <addr>`, says where it listens.
+//!
+//! The loop below is the listing's. A request that is there when its
+//! connection is accepted is answered on this thread, as in the listing; a
+//! client still silent (a person typing, a browser's idle socket) or still
+//! sending (an upload) is finished on a thread of its own, so that it
+//! delays nobody (`waiting.rs`). Where it differs from the listing and why:
+//! this crate's README, "Differences from the tutorial".
 
 // py: import  socket					#导入socket模块
 use std::io::{self, Read, Write};
