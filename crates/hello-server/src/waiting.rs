@@ -259,3 +259,42 @@ fn end_for_stdout(error: StdoutError) -> ! {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn entry(listener: &TcpListener, id: u64, state: State) -> Entry {
+        let conn = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let addr = conn.local_addr().unwrap();
+        Entry {
+            id,
+            addr,
+            conn: Arc::new(conn),
+            state,
+        }
+    }
+
+    #[test]
+    fn the_oldest_waiter_goes_first_then_the_oldest_lingerer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut registry = Registry::default();
+        registry.entries.extend([
+            entry(&listener, 0, State::Lingering),
+            entry(&listener, 1, State::Answering),
+            entry(&listener, 2, State::Waiting),
+            entry(&listener, 3, State::Waiting),
+        ]);
+        let addr_of = |registry: &Registry, id: u64| {
+            registry.entries.iter().find(|e| e.id == id).map(|e| e.addr)
+        };
+        let oldest_first = [2, 3, 0].map(|id| addr_of(&registry, id));
+        for expected in oldest_first {
+            assert_eq!(registry.evict_oldest(), expected);
+        }
+        // One answering now: left alone.
+        assert_eq!(registry.evict_oldest(), None);
+        assert_eq!(registry.entries.len(), 1);
+    }
+}
