@@ -81,25 +81,27 @@ fn stdout_is_the_python_listings_for_the_same_requests() {
 }
 
 #[test]
-fn an_idle_client_is_closed_without_reply_and_the_next_is_served() {
+fn an_idle_client_delays_nobody_and_is_answered_when_it_speaks() {
     let (server, addr) = hello_server();
     let mut idle = TcpStream::connect(addr).expect("connect the idle client");
     let reply = tcp_exchange(addr, b"GET /after-idle HTTP/1.1\r\n\r\n");
     server.assert_reply(reply, HELLO_REPLY);
     server.wait_stdout("b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n");
-    let idle_got = read_to_end_guarded(&mut idle).expect("the idle client sees a clean close");
-    server.assert_bytes_eq("what the idle client got", idle_got, b"");
-    server.wait_stderr("秒内没有收到请求");
+    idle.write_all(b"GET /idle HTTP/1.1\r\n\r\n")
+        .expect("the idle client is still connected");
+    let idle_got = read_to_end_guarded(&mut idle).expect("the idle client's reply");
+    server.assert_reply(idle_got, HELLO_REPLY);
+    server.wait_stdout("b'GET /idle HTTP/1.1\\r\\n\\r\\n'\n");
     server.assert_stdout_eq(format!(
-        "{HELLO_BANNER}b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\n"
+        "{HELLO_BANNER}b'GET /after-idle HTTP/1.1\\r\\n\\r\\n'\nb'GET /idle HTTP/1.1\\r\\n\\r\\n'\n"
     ));
 }
 
 #[test]
-fn idle_clients_are_closed_one_by_one_and_the_next_is_served() {
+fn the_next_is_served_past_idle_clients_which_are_freed_when_they_leave() {
     let (server, addr) = hello_server();
     let fds_before = open_fds(server.pid());
-    let mut idle: Vec<TcpStream> = (0..3)
+    let idle: Vec<TcpStream> = (0..3)
         .map(|_| TcpStream::connect(addr).expect("connect an idle client"))
         .collect();
     let mut stream = TcpStream::connect(addr).expect("connect");
@@ -111,17 +113,12 @@ fn idle_clients_are_closed_one_by_one_and_the_next_is_served() {
         HELLO_REPLY,
     );
     server.wait_stdout("b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n");
-    for client in &mut idle {
-        let got = read_to_end_guarded(client).expect("a clean close");
-        server.assert_holds(got.is_empty(), "an idle client got bytes");
-    }
+    // The idle clients leave: each prints `b''`, as in the listing.
+    drop(idle);
+    server.wait_stdout_count("b''\n", 3);
     server.assert_stdout_eq(format!(
-        "{HELLO_BANNER}b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\n"
+        "{HELLO_BANNER}b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\nb''\nb''\nb''\n"
     ));
-    // The third note may still be on its way through the pipe.
-    server.wait_stderr_count("秒内没有收到请求", 3);
-    let notes = server.stderr_text().matches("秒内没有收到请求").count();
-    server.assert_holds(notes == 3, format!("{notes} notes, expected 3"));
     drop(stream);
     poll_until(HANG_GUARD, || open_fds(server.pid()) <= fds_before);
     let fds_after = open_fds(server.pid());

@@ -17,6 +17,7 @@ mod chat;
 mod compare;
 mod differential;
 mod hello;
+mod hello_pace;
 mod misbehaving_peers;
 mod startup_errors;
 mod storms;

@@ -15,16 +15,21 @@
 //!
 //! Default address `127.0.0.1:8080`; the first argument overrides it
 //! (`hello-server 127.0.0.1:0` takes any free port). Its first stderr line,
-//! `listening on <addr>`, says where it listens. Where it differs from the
-//! listing (idle and resetting clients, large requests) and why: this
-//! crate's README, "Differences from the tutorial".
+//! `listening on <addr>`, says where it listens.
+//!
+//! The loop below is the listing's. A request that is there when its
+//! connection is accepted is answered on this thread, as in the listing; a
+//! client still silent (a person typing, a browser's idle socket) or still
+//! sending (an upload) is finished on a thread of its own, so that it
+//! delays nobody (`waiting.rs`). Where it differs from the listing and why:
+//! this crate's README, "Differences from the tutorial".
 
 // py: import  socket					#导入socket模块
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use listing_support::builtins::{bytes_repr, print};
 use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
@@ -49,6 +54,8 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     program::listening_on(bound);
     // py: print('服务器等待客户端连接...')
     print(&["服务器等待客户端连接..."])?;
+    // The clients that wait on threads of their own, bounded in number.
+    let waiting = Waiting::default();
     // py: while True:
     loop {
         // py:     conn,addr=web.accept()		#建立客户端连接
@@ -63,15 +70,27 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
             }
         };
         // py:     data=conn.recv(1024)		#获取客户端请求数据
-        // A silent client gets `IDLE_TIMEOUT`, not forever: the listing
-        // waits for it, and every other client with it.
-        if let Err(error) = conn.set_read_timeout(Some(IDLE_TIMEOUT)) {
+        // Take only what has already arrived: a client whose request is not
+        // there yet waits on a thread of its own (waiting.rs), so that it
+        // delays nobody. The listing waits for it, and everyone with it.
+        if let Err(error) = conn.set_nonblocking(true) {
             report(addr, "读取请求", &error);
             continue;
         }
         let mut buffer = [0u8; 1024];
-        let data = match conn.read(&mut buffer) {
+        let mut received = conn.read(&mut buffer);
+        if matches!(&received, Err(error) if error.kind() == io::ErrorKind::WouldBlock) {
+            // A client usually writes its request a few microseconds after
+            // its connect returns: give it that moment before a thread.
+            thread::yield_now();
+            received = conn.read(&mut buffer);
+        }
+        let data = match received {
             Ok(length) => &buffer[..length],
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                waiting.wait_for_request(conn, addr);
+                continue;
+            }
             Err(error) => {
                 report(addr, "读取请求", &error);
                 continue;
@@ -80,36 +99,36 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         // py:     print(data)					#打印接受到的数据
         print(&[&bytes_repr(data)])?;
         // py:     conn.sendall(b'HTTP/1.1 200 OK\r\n\r\nhello world')		#向客户端发送数据
+        // 30 bytes into a fresh socket's empty send buffer: a non-blocking
+        // write takes them all at once.
         if let Err(error) = conn.write_all(b"HTTP/1.1 200 OK\r\n\r\nhello world") {
             report(addr, "发送回复", &error);
             continue;
         }
         // py:     conn.close()				#关闭连接
-        // Closing with unread input would reset the connection: finish
-        // reading a request that may be longer than what was read.
+        // Closing with unread input would reset the connection: a request
+        // that may be longer than what was read is closed off this thread,
+        // once the client has stopped sending (waiting.rs).
         if may_have_unread_input(data, buffer.len()) {
-            drain_then_close(&conn);
+            waiting.close_after_reading_the_rest(conn, addr);
+        } else {
+            drop(conn);
         }
-        drop(conn);
     }
     // py: web.close()
     // The loop above never ends, as in the listing: `web` closes when the
     // process exits.
 }
 
+/// Clients that wait, or are read to their end, on threads of their own.
+mod waiting;
+use waiting::Waiting;
+
 /// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
 /// the help text is this crate's Cargo.toml description.
 fn main() -> ExitCode {
     program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
 }
-
-/// How long a client may stay silent before it is closed without a reply
-/// (the listing waits forever, and every other client with it).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long, and how much, to read what is left of a request that did not
-/// fit into the first read, so that closing does not reset the connection.
-const DRAIN_TIME: Duration = Duration::from_millis(200);
-const DRAIN_LIMIT: usize = 64 * 1024;
 
 /// A request was read whole if the client ended its stream, or the read
 /// did not fill the buffer and ended with the blank line that ends HTTP
@@ -136,36 +155,9 @@ fn announces_body(headers: &[u8]) -> bool {
     })
 }
 
-/// Ends our side, then reads and discards what the client still sends, for
-/// at most `DRAIN_TIME` and `DRAIN_LIMIT` bytes, so the close is clean.
-fn drain_then_close(conn: &TcpStream) {
-    let _ = conn.shutdown(Shutdown::Write);
-    let deadline = Instant::now() + DRAIN_TIME;
-    let mut discarded = 0;
-    let mut scratch = [0u8; 4096];
-    while discarded < DRAIN_LIMIT {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || conn.set_read_timeout(Some(left)).is_err() {
-            break;
-        }
-        let mut reader = conn;
-        match reader.read(&mut scratch) {
-            Ok(0) | Err(_) => break,
-            Ok(read) => discarded += read,
-        }
-    }
-}
-
 /// Reports on stderr what went wrong with one client; the server goes on.
 fn report(addr: SocketAddr, step: &str, error: &io::Error) {
-    let message = match error.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => format!(
-            "与 {addr} 的连接: {} 秒内没有收到请求，不回复，关闭连接",
-            IDLE_TIMEOUT.as_secs()
-        ),
-        _ => format!("与 {addr} 的连接: {step}失败: {error}"),
-    };
-    program::warn(message);
+    program::warn(format!("与 {addr} 的连接: {step}失败: {error}"));
 }
 
 #[cfg(test)]

@@ -220,7 +220,13 @@ const FD_CALLS: [&str; 5] = ["read", "write", "readv", "writev", "close"];
 pub fn shown(call: &Call) -> Option<String> {
     let name = call.name.as_str();
     let first = call.args.first().map_or("", String::as_str);
-    if FD_CALLS.contains(&name) {
+    if name == "ioctl" {
+        // Only on a socket: `set_nonblocking` is `ioctl(fd, FIONBIO)`; on a
+        // terminal ioctls are the interpreter asking what it is.
+        if !is_socket(first) {
+            return None;
+        }
+    } else if FD_CALLS.contains(&name) {
         if !(is_socket(first) || is_std_stream(first)) {
             return None;
         }
@@ -251,6 +257,7 @@ pub fn shown(call: &Call) -> Option<String> {
             format!("{name}({fd}) = {result}{peer}")
         }
         "shutdown" => format!("shutdown({fd}, {}) = {result}", arg(1)),
+        "ioctl" => format!("ioctl({fd}, {}, {}) = {result}", arg(1), arg(2)),
         "setsockopt" | "getsockopt" => {
             let value = option_value(arg(2), arg(3));
             format!("{name}({fd}, {}, {}{value}) = {result}", arg(1), arg(2))
