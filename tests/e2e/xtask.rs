@@ -212,15 +212,33 @@ fn bench_quick_prints_one_table_with_every_row() {
     assert!(table.contains("measure"), "{}", bench.report());
     let on_linux = cfg!(target_os = "linux");
     let both_sides = [
-        ("hello-server requests/s (40 requests, 4 connections)", true),
-        ("hello-server failed requests (all runs)", true),
-        ("hello-server CPU per request, µs", on_linux),
-        ("hello-server peak RSS, KiB", on_linux),
-        ("hello-server start-up to readiness line, ms", true),
-        ("chat-server start-up to readiness line, ms", true),
-        ("udp-server start-up to readiness line, ms", true),
-        ("UDP conversion, both programs started and exited, ms", true),
-        ("chat lines/s (30 lines", true),
+        (
+            "hello-server 每秒请求数 / requests/s (40 requests, 4 connections)",
+            true,
+        ),
+        ("hello-server 失败的请求 / failed requests (all runs)", true),
+        (
+            "hello-server 每个请求的 CPU / CPU per request, µs",
+            on_linux,
+        ),
+        ("hello-server 内存峰值 / peak RSS, KiB", on_linux),
+        (
+            "hello-server 启动到就绪行 / start-up to readiness line, ms",
+            true,
+        ),
+        (
+            "chat-server 启动到就绪行 / start-up to readiness line, ms",
+            true,
+        ),
+        (
+            "udp-server 启动到就绪行 / start-up to readiness line, ms",
+            true,
+        ),
+        (
+            "一次 UDP 转换 / UDP conversion, both programs started and exited, ms",
+            true,
+        ),
+        ("聊天每秒行数 / chat lines/s (30 lines", true),
     ];
     for (row, measured) in both_sides {
         let [rust, python, ratio] = cells(row)[..] else {
@@ -236,7 +254,7 @@ fn bench_quick_prints_one_table_with_every_row() {
         }
     }
     // strace may not be installed: the row is there, measured or not.
-    cells("hello-server system calls per request (strace, 20 requests)");
+    cells("hello-server 每个请求的系统调用 / system calls per request (strace, 20 requests)");
     for program in [
         "hello-server",
         "tcp-client",
@@ -245,7 +263,7 @@ fn bench_quick_prints_one_table_with_every_row() {
         "udp-server",
         "udp-client",
     ] {
-        let size = cells(&format!("{program} debug binary, KiB"));
+        let size = cells(&format!("{program} debug 二进制 / binary, KiB"));
         assert!(size[0].is_some_and(|kib| kib > 0.0), "{program}\n{table}");
         assert_eq!(size[1..], [None, None], "{program}\n{table}");
     }

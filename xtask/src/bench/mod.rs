@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{run_to_end, wrapped, Process};
+use crate::width::{pad, width};
 use crate::{out, workspace_root, TaskError, PROGRAMS};
 
 pub const HELP: &str = "\
@@ -159,8 +160,9 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         started.elapsed().as_secs_f64()
     ));
     let mut text = format!(
-        "cargo xtask bench: {build} builds against {python_version}; median of {} rounds, the sides taking turns going first\n\
-         machine: {}\n\n",
+        "cargo xtask bench: {build} 构建对比 {python_version}，每项取 {0} 轮的中位数，两边轮流先跑\n\
+         \x20                  {build} builds against {python_version}; median of {0} rounds, the sides taking turns going first\n\
+         机器 / machine: {1}\n\n",
         settings.rounds,
         linux::machine(),
     );
@@ -310,13 +312,14 @@ fn number(value: f64, decimals: usize) -> String {
 /// The rows as one table, columns two spaces or more apart (`—` where
 /// there is no value), then the rows' notes.
 fn table(rows: &[Row]) -> String {
-    let width = rows.iter().map(|row| row.measure.chars().count()).max();
+    // Display columns, not chars: the labels hold Chinese.
+    let width = rows.iter().map(|row| width(&row.measure)).max();
     let line = |measure: &str, [a, b, c]: [String; 3]| {
-        let width = width.unwrap_or(0);
-        format!("{measure:<width$}  {a:>9}  {b:>9}  {c:>11}\n")
+        let measure = pad(measure, width.unwrap_or(0));
+        format!("{measure}  {a:>9}  {b:>9}  {c:>11}\n")
     };
     let mut text = line(
-        "measure",
+        "项目 / measure",
         ["Rust", "Python", "Rust/Python"].map(String::from),
     );
     for row in rows {
@@ -339,12 +342,17 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
     let (requests, connections) = (settings.requests, settings.concurrency);
     let mut rows = [
         Row::new(
-            format!("hello-server requests/s ({requests} requests, {connections} connections)"),
+            format!(
+                "hello-server 每秒请求数 / requests/s ({requests} requests, {connections} connections)"
+            ),
             0,
         ),
-        Row::new("hello-server failed requests (all runs)", 0),
-        Row::new("hello-server CPU per request, µs (server's user+sys)", 1),
-        Row::new("hello-server peak RSS, KiB", 0),
+        Row::new("hello-server 失败的请求 / failed requests (all runs)", 0),
+        Row::new(
+            "hello-server 每个请求的 CPU / CPU per request, µs (server's user+sys)",
+            1,
+        ),
+        Row::new("hello-server 内存峰值 / peak RSS, KiB", 0),
     ];
     let mut failed = [0, 0];
     for round in 0..settings.rounds {
@@ -379,7 +387,8 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
     rows[1].push(Side::Python, Some(failed[1] as f64));
     rows[1].notes.truncate(2);
     if rows[2].rust.is_empty() {
-        let no_proc = "not measured: this OS has no Linux /proc";
+        let no_proc =
+            "没有测量：这个系统没有 Linux 的 /proc / not measured: this OS has no Linux /proc";
         rows[2].notes.push(format!("CPU per request: {no_proc}"));
         rows[3].notes.push(format!("peak RSS: {no_proc}"));
     }
@@ -391,7 +400,9 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
 /// counted), over sequential requests.
 fn syscall_row(settings: &Settings, sides: &Sides) -> Row {
     let requests = settings.syscall_requests;
-    let measure = format!("hello-server system calls per request (strace, {requests} requests)");
+    let measure = format!(
+        "hello-server 每个请求的系统调用 / system calls per request (strace, {requests} requests)"
+    );
     let mut row = Row::new(measure, 2);
     for side in [Side::Rust, Side::Python] {
         progress(&format!("system calls: {side:?} hello-server under strace"));
@@ -454,7 +465,7 @@ fn timed(
 /// Spawn to readiness line, for each server.
 fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
     let servers = ["hello-server", "chat-server", "udp-server"];
-    let measure = |program: &str| format!("{program} start-up to readiness line");
+    let measure = |program: &str| format!("{program} 启动到就绪行 / start-up to readiness line");
     let rows = servers.map(|program| {
         timed(settings, &measure(program), |side| {
             let started = Instant::now();
@@ -471,7 +482,7 @@ fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskErro
 /// udp-server and udp-client converting 36.6, until both have exited.
 fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     const EXPECTED: &str = "转换后的温度(单位:华氏温度):97.88000000000001";
-    let measure = "UDP conversion, both programs started and exited";
+    let measure = "一次 UDP 转换 / UDP conversion, both programs started and exited";
     timed(settings, measure, |side| {
         let started = Instant::now();
         let (mut server, addr) = sides.start_server(side, "udp-server")?;
@@ -494,7 +505,9 @@ fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
 /// chat-client has printed all of them.
 fn chat_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     let lines = settings.chat_lines;
-    let measure = format!("chat lines/s ({lines} lines typed into chat-server, until printed)");
+    let measure = format!(
+        "聊天每秒行数 / chat lines/s ({lines} lines typed into chat-server, until printed)"
+    );
     let mut row = Row::new(measure, 0);
     for round in 0..settings.rounds {
         for side in in_turn(round) {
@@ -551,7 +564,7 @@ fn size_rows(settings: &Settings, sides: &Sides) -> Vec<Row> {
     let build = if settings.dev { "debug" } else { "release" };
     let size = |program| std::fs::metadata(crate::program_file(&sides.bin_dir, program)).ok();
     let row = |program| {
-        let mut row = Row::new(format!("{program} {build} binary, KiB"), 1);
+        let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         row.push(
             Side::Rust,
             size(program).map(|meta| meta.len() as f64 / 1024.0),
