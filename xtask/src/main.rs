@@ -25,19 +25,26 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const TASKS: &str = "\
-usage: cargo xtask <task> [options]
+用法 / usage: cargo xtask <task> [options]
 
-tasks:
-  demo <hello|tcp|chat|udp|all>   run a pairing end to end and show the transcript
-  demo chat --live                chat as the client yourself, with a scripted server
-  compare <crate> [--markdown]    show a crate's main.rs beside its Python listing
-  compare --html [DIR]            write the same as offline web pages (target/compare/)
-  compare --check                 check every crate's `// py:` annotations
-  bench [--quick]                 measure the programs against the Python listings
-  trace <hello|tcp|chat|udp>      the system calls under each line, Python beside Rust
-        [--packets] [--html]      (strace; --packets: tcpdump on loopback)
+任务 / tasks:
+  demo <hello|tcp|chat|udp|all>   运行一对程序，显示两边的对话
+                                  run a pairing end to end, show the transcript
+  demo chat --live                你来当 chat-client，服务器由脚本回答
+                                  be chat-client yourself, with a scripted server
+  compare <crate> [--markdown]    Python 原文与 Rust 逐行对照
+                                  a crate's main.rs beside its Python listing
+  compare --html [DIR]            同上，写成离线网页 (target/compare/)
+                                  the same as offline web pages
+  compare --check                 检查每个 crate 的 `// py:` 注释
+                                  check every crate's `// py:` annotations
+  bench [--quick]                 与教程的 Python 程序比较性能
+                                  measure the programs against the Python listings
+  trace <hello|tcp|chat|udp>      每行代码下面的系统调用，Python 与 Rust 对照
+        [--packets] [--html]      the system calls under each line, side by side
+                                  (strace; --packets: 回环上的数据包 / tcpdump)
 
-`cargo xtask <task> --help` tells more about each.
+`cargo xtask <task> --help` 介绍每个任务 / tells more about each.
 ";
 
 /// Why a task did not succeed.
@@ -167,8 +174,10 @@ fn main() -> ExitCode {
             out(TASKS);
             Ok(())
         }
-        "" => Err(TaskError::usage("no task given")),
-        other => Err(TaskError::usage(format!("unknown task {other:?}"))),
+        "" => Err(TaskError::usage("没有指定任务 / no task given")),
+        other => Err(TaskError::usage(format!(
+            "未知任务 / unknown task {other:?}"
+        ))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
