@@ -36,6 +36,11 @@ cargo xtask compare [<crate>] --html [DIR]
 cargo xtask compare --check [--listings DIR]
 cargo xtask compare --update-readmes
 
+把一个 crate 的 main.rs 和它对应的教程程序逐行对照：左边是 Python（取自 main.rs
+里的 `// py:` 注释），右边是做同样事情的 Rust。宽度跟随终端（60 到 240 列）；
+太窄时每组先列 Python，再列缩进的 Rust。长行在词与词之间折行，以 \u{21aa} 标出。
+--html 写出离线网页（默认 target/compare/），--check 检查注释和 README 是否最新。
+
 Shows a crate's main.rs beside the tutorial listing it mirrors, from its
 `// py:` annotations: Python on the left, the Rust that does its job on the
 right. Fitted to the terminal's width ($COLUMNS where set; 100 when not a

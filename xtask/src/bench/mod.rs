@@ -20,6 +20,10 @@ use crate::{out, workspace_root, TaskError, PROGRAMS};
 pub const HELP: &str = "\
 cargo xtask bench [--quick] [options]
 
+用 release 构建六个程序，在这台机器上与教程的 Python 程序（tests/peers）比较，
+每一轮两边轮流先跑，打印一张中位数的表。每一行测的是什么，见 xtask/README.md。
+数字随机器和每次运行而变：看比值，不要看绝对值。
+
 Builds the six programs in release, measures them against the tutorial's
 Python listings (tests/peers) on this machine, Rust and Python taking turns
 going first each round, and prints one table of medians. xtask/README.md
