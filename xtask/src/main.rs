@@ -21,7 +21,7 @@ mod trace;
 mod width;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 const TASKS: &str = "\
@@ -123,15 +123,23 @@ pub fn built_program(dir: &Path, name: &str) -> Result<PathBuf, TaskError> {
 /// `cargo build` of the six programs, in debug (quick to build, for the
 /// demo) or release (for the bench).
 pub fn build_programs(release: bool) -> Result<(), TaskError> {
+    build_programs_with(|command| {
+        if release {
+            command.arg("--release");
+        }
+    })
+}
+
+/// `cargo build` of the six programs, with what `options` adds to the
+/// command (a profile, a target folder, RUSTFLAGS).
+pub fn build_programs_with(options: impl FnOnce(&mut Command)) -> Result<(), TaskError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
+    let mut command = Command::new(cargo);
     command.args(["build", "--quiet", "--bins"]);
-    if release {
-        command.arg("--release");
-    }
     for program in PROGRAMS {
         command.args(["--package", program]);
     }
+    options(&mut command);
     command.current_dir(workspace_root());
     // A generous bound: a first release build on a busy machine is slow.
     let build = harness::run_to_end("cargo build", command, Duration::from_secs(1800))?;

@@ -198,28 +198,14 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 /// `std::rt::lang_start`, so a `write` made inside `print` would not
 /// reach the line of `main.rs` that printed.
 fn build_with_frame_pointers() -> Result<(), TaskError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--quiet", "--bins", "--target-dir"])
-        .arg(build_dir());
-    for program in crate::PROGRAMS {
-        command.args(["--package", program]);
-    }
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     flags.push_str(" -C force-frame-pointers=yes");
-    command
-        .env("RUSTFLAGS", flags.trim())
-        .current_dir(workspace_root());
-    let build = harness::run_to_end("cargo build", command, Duration::from_secs(1800))?;
-    if build.status.success() {
-        Ok(())
-    } else {
-        Err(TaskError::failed(format!(
-            "cargo build failed ({}):\n{}",
-            build.status, build.stderr
-        )))
-    }
+    crate::build_programs_with(|command| {
+        command
+            .arg("--target-dir")
+            .arg(build_dir())
+            .env("RUSTFLAGS", flags.trim());
+    })
 }
 
 /// The Python interpreter itself, found through `sys.executable`.
