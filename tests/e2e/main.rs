@@ -18,6 +18,7 @@ mod compare;
 mod differential;
 mod hello;
 mod misbehaving_peers;
+mod readmes;
 mod startup_errors;
 mod storms;
 mod tcp;
