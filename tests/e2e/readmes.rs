@@ -95,7 +95,12 @@ fn checks_catch_what_they_claim() {
     };
     // No Chinese part; parts in the wrong order.
     assert!(!wrong("## 中文", "## Chinese").is_empty());
-    assert!(!check(&good.replace("## 中文", "## X").replace("## English", "## 中文")).is_empty());
+    assert!(!check(
+        &good
+            .replace("## 中文", "## X")
+            .replace("## English", "## 中文")
+    )
+    .is_empty());
     // A section left in English, or empty, in the Chinese part.
     assert!(!wrong("运行它：", "Run it:").is_empty());
     assert!(!wrong("\n\n| 教程程序 | 本程序 | 原因 |", "").is_empty());
@@ -105,7 +110,10 @@ fn checks_catch_what_they_claim() {
     assert!(!wrong("cargo run -p x   # terminal 1", "cargo run -p y").is_empty());
     // A `##` inside a code block is not a heading.
     assert_eq!(
-        wrong("```sh\ncargo run -p x   # 终端 1\n", "```sh\ncargo run -p x\n## English\n"),
+        wrong(
+            "```sh\ncargo run -p x   # 终端 1\n",
+            "```sh\ncargo run -p x\n## English\n"
+        ),
         Vec::<String>::new()
     );
 }
@@ -163,7 +171,10 @@ fn check(text: &str) -> Vec<String> {
         let name = if index == 0 {
             "the text before the first `###`".to_string()
         } else {
-            format!("section {index} (`### {}` / `### {}`)", zh.heading, en.heading)
+            format!(
+                "section {index} (`### {}` / `### {}`)",
+                zh.heading, en.heading
+            )
         };
         if index > 0 && !has_chinese(&strip_code_spans(&zh.heading)) {
             problems.push(format!("{name}: the Chinese heading has no Chinese"));
@@ -184,7 +195,9 @@ fn check(text: &str) -> Vec<String> {
             (&en.commands, &zh.commands, "Chinese"),
         ] {
             for command in commands.iter().filter(|c| !other.contains(c)) {
-                problems.push(format!("{name}: `{command}` is missing from the {language} section"));
+                problems.push(format!(
+                    "{name}: `{command}` is missing from the {language} section"
+                ));
             }
         }
     }
