@@ -19,6 +19,7 @@ mod differential;
 mod hello;
 mod hello_pace;
 mod misbehaving_peers;
+mod readmes;
 mod startup_errors;
 mod storms;
 mod tcp;

@@ -1,5 +1,5 @@
 //! Just enough markdown to HTML for the crate READMEs' sections on the
-//! compare page: pipe tables, lists, paragraphs, `###` headings, and inline
+//! compare page (found with [`section`] and [`subsection`]): pipe tables, lists, paragraphs, `###` headings, and inline
 //! code spans, bold and links (a link keeps its text only: the page links
 //! nowhere). Everything else is escaped text.
 
@@ -31,6 +31,21 @@ pub fn section<'a>(readme: &'a str, heading: &str) -> Option<&'a str> {
     let body = &readme[start..];
     let body = body.split_once('\n').map_or("", |(_, rest)| rest);
     Some(body.split("\n## ").next().unwrap_or(body))
+}
+
+/// The section of `readme` under the `### <heading>` line inside the
+/// `## <part>` part, up to the next `###` or `##` heading. The READMEs are
+/// laid out `## 中文` then `## English`, each with the same `###` sections
+/// (the rule is in crates/README.md, Conventions).
+pub fn subsection<'a>(readme: &'a str, part: &str, heading: &str) -> Option<&'a str> {
+    let part = section(readme, part)?;
+    let start = part
+        .match_indices(&format!("### {heading}"))
+        .find(|&(at, _)| at == 0 || part[..at].ends_with('\n'))
+        .map(|(at, _)| at)?;
+    let body = &part[start..];
+    let body = body.split_once('\n').map_or("", |(_, rest)| rest);
+    Some(body.split("\n### ").next().unwrap_or(body))
 }
 
 /// Markdown blocks to HTML.
@@ -248,5 +263,18 @@ mod tests {
             section(readme, "Differences from the tutorial"),
             Some("\nbody")
         );
+    }
+
+    #[test]
+    fn a_subsection_is_found_in_its_part_only() {
+        let readme = "# x\n## 中文\n### 运行\na\n### 与教程的不同\n表\n## English\n\
+                      ### Run\nb\n### Differences from the tutorial\n\ntable\n\
+                      ## 逐行对照 / Line by line\nrest";
+        assert_eq!(subsection(readme, "中文", "与教程的不同"), Some("表"));
+        assert_eq!(
+            subsection(readme, "English", "Differences from the tutorial"),
+            Some("\ntable")
+        );
+        assert_eq!(subsection(readme, "English", "与教程的不同"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask compare --html [DIR]`: one self-contained page per crate
 //! (the listing on the left, the Rust on the right, one aligned row per
-//! `// py:` group, the crate's "Differences from the tutorial" beside them)
+//! `// py:` group, the crate README's "与教程的不同" and "Differences from the
+//! tutorial" beside them, Chinese first)
 //! and an index. Pages work offline: styles and script are inline and
 //! nothing links outside the folder.
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compare::{groups_of, lex_groups, Group, PROGRAMS};
 use crate::highlight::{Kind, Token};
-use crate::markdown::{escape, section, to_html};
+use crate::markdown::{escape, subsection, to_html};
 use crate::width::{soft_breaks, width};
 use crate::{workspace_root, TaskError};
 
@@ -41,16 +42,39 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
         let readme = std::fs::read_to_string(&readme_path).map_err(|error| {
             TaskError::failed(format!("cannot read {}: {error}", readme_path.display()))
         })?;
-        let differences = section(&readme, "Differences from the tutorial").unwrap_or("");
+        // The same section in each language of the README, Chinese first.
+        let differences = [
+            Differences {
+                lang: "zh-CN",
+                language: "中文",
+                markdown: subsection(&readme, "中文", "与教程的不同").unwrap_or(""),
+            },
+            Differences {
+                lang: "en",
+                language: "English",
+                markdown: subsection(&readme, "English", "Differences from the tutorial")
+                    .unwrap_or(""),
+            },
+        ];
         write(
             &format!("{krate}.html"),
-            crate_page(krate, listing, &groups, differences),
+            crate_page(krate, listing, &groups, &differences),
         )?;
         let lines = groups.iter().map(|g| g.python.len()).sum::<usize>();
         summaries.push((krate, listing, groups.len(), lines));
     }
     write("index.html", index_page(&summaries))?;
     Ok(dir.join("index.html"))
+}
+
+/// One language's "Differences from the tutorial" section of a crate's
+/// README, as markdown.
+pub struct Differences<'a> {
+    /// The HTML `lang` of the text.
+    pub lang: &'a str,
+    /// The language's name, as the section's heading on the page.
+    pub language: &'a str,
+    pub markdown: &'a str,
 }
 
 /// The page's file name for a crate.
@@ -123,7 +147,12 @@ fn nav(current: Option<&str>) -> String {
 }
 
 /// The page of one crate.
-pub fn crate_page(krate: &str, listing: &str, groups: &[Group], differences: &str) -> String {
+pub fn crate_page(
+    krate: &str,
+    listing: &str,
+    groups: &[Group],
+    differences: &[Differences],
+) -> String {
     let lexed = lex_groups(groups);
     let widest = lexed
         .python
@@ -186,10 +215,24 @@ pub fn crate_page(krate: &str, listing: &str, groups: &[Group], differences: &st
         html.push_str("</code></pre></div>\n</section>\n");
     }
     html.push_str("</main>\n<aside id=\"differences\">\n<h2>与教程的不同 <span lang=\"en\">Differences from the tutorial</span></h2>\n");
-    if differences.trim().is_empty() {
-        html.push_str("<p>（无 · none）</p>\n");
-    } else {
-        html.push_str(&to_html(differences));
+    for Differences {
+        lang,
+        language,
+        markdown,
+    } in differences
+    {
+        let _ = writeln!(
+            html,
+            "<section lang=\"{}\">\n<h3>{}</h3>",
+            escape(lang),
+            escape(language)
+        );
+        if markdown.trim().is_empty() {
+            html.push_str("<p>（无 · none）</p>\n");
+        } else {
+            html.push_str(&to_html(markdown));
+        }
+        html.push_str("</section>\n");
     }
     let _ = write!(
         html,
@@ -274,6 +317,7 @@ border-radius:3px;padding:0 .25rem;text-decoration:none;line-height:1.5;display:
 .k{color:#cf222e;font-weight:600}.b{color:#8250df}.t{color:#0550ae}.s{color:#116329}.c{color:#6e7781;font-style:italic}.n{color:#953800}
 aside h2{font-size:1.05rem;margin:.2rem 0 .6rem}
 aside h2 span{display:block;font-size:.85rem;color:var(--muted);font-weight:400}
+aside h3{font-size:.95rem;margin:.8rem 0 .4rem}
 aside table,aside thead,aside tbody,aside tr,aside td{display:block}
 aside thead{display:none}
 aside tr{border:1px solid var(--line);border-left:4px solid #8c959f;border-radius:6px;padding:.4rem .6rem;margin:0 0 .7rem;font-size:13.5px}
@@ -367,11 +411,25 @@ mod tests {
             "hello-server",
             "hello_server.py",
             &groups,
-            "| a | b |\n|---|---|\n| `<c>` | d |\n",
+            &[
+                Differences {
+                    lang: "zh-CN",
+                    language: "中文",
+                    markdown: "| 甲 | 乙 |\n|---|---|\n| 丙 | 丁 |\n",
+                },
+                Differences {
+                    lang: "en",
+                    language: "English",
+                    markdown: "| a | b |\n|---|---|\n| `<c>` | d |\n",
+                },
+            ],
         );
         assert_eq!(page.matches("<section class=\"g\"").count(), 2);
         assert!(page.contains("&#39;&lt;hi&gt;&#39;"));
         assert!(page.contains("<td data-label=\"a\"><code>&lt;c&gt;</code></td>"));
         assert!(!page.contains("<hi>") && !page.contains("http"));
+        let chinese = page.find("<td data-label=\"甲\">丙</td>");
+        let english = page.find("<td data-label=\"a\">");
+        assert!(chinese.is_some() && chinese < english, "Chinese first");
     }
 }
