@@ -30,6 +30,16 @@ use crate::support::workspace_root;
 
 /// The `###` headings that translate each other: (中文, English).
 const HEADINGS: &[(&str, &str)] = &[
+    // README.md
+    ("这是什么", "What this is"),
+    ("准备", "Setup"),
+    ("两条命令", "The two commands"),
+    ("教程章节与程序", "Tutorial sections and programs"),
+    ("逐行对照", "Side by side: compare"),
+    ("系统调用与数据包", "Under the hood: trace"),
+    ("Rust 带来了什么", "What Rust buys here"),
+    ("目录结构", "Layout"),
+    ("约定与参与", "Conventions and contributing"),
     // crates/<program>/README.md
     ("对应的教程程序", "What it mirrors"),
     ("怎样运行", "How to run it"),
