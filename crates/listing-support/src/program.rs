@@ -200,7 +200,15 @@ pub fn parse_args(args: &[OsString]) -> Result<Request, String> {
     Ok(Request::Run(addr))
 }
 
-/// The usage text, naming the default address.
+/// The keys that end typed input on this OS, for help texts and messages:
+/// Ctrl-D on Linux and macOS; Ctrl-Z, then Enter, on Windows.
+pub const END_OF_INPUT: &str = if cfg!(windows) {
+    "Ctrl-Z 再按回车 (Ctrl-Z, then Enter)"
+} else {
+    "Ctrl-D"
+};
+
+/// The usage text, naming the default address and the keys that end input.
 pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
     let default = match default_addr {
         DefaultAddr::Fixed(addr) => addr.to_string(),
@@ -214,7 +222,8 @@ pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
          用法 / usage: {name} [ADDR]\n\n\
          \x20 ADDR        写作 host:port (IPv6: [::1]:8080)\n\
          \x20             默认 / default: {default}\n\
-         \x20 -h, --help  显示本帮助 / show this help\n",
+         \x20 -h, --help  显示本帮助 / show this help\n\n\
+         结束输入 / end of input: {END_OF_INPUT}；停止程序 / stop: Ctrl-C\n",
         name = about.name,
         description = about.description,
     )
