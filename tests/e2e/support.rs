@@ -146,6 +146,15 @@ fn build_binaries() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// Whether the programs under test are Windows programs (built for
+/// Windows here, or `.exe` files from `E2E_PROGRAMS`).
+pub fn programs_are_windows() -> bool {
+    cfg!(windows)
+        || bin("tcp-client")
+            .extension()
+            .is_some_and(|ext| ext == "exe")
+}
+
 /// A command for one of the workspace's programs (through `E2E_RUNNER`
 /// when set).
 pub fn rust(name: &str) -> Command {
