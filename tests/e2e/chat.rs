@@ -7,11 +7,10 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
 use crate::support::{
-    bin, chat_messages, local_listener, occurrences, python, run, rust, with_addr, Proc,
+    chat_messages, local_listener, occurrences, python, run, rust, rust_assert, with_addr, Proc,
     CHAT_CLIENT_CONNECTED, CHAT_PROMPT, CHAT_SERVER_CONNECTED, HANG_GUARD, PEER_CLOSED, RECEIVED,
 };
 
@@ -266,13 +265,13 @@ fn the_server_chats_with_netcat() {
 #[test]
 fn help_names_the_host_name_default_and_bad_addresses_exit_2() {
     for program in ["chat-server", "chat-client"] {
-        AssertCommand::new(bin(program))
+        rust_assert(program)
             .arg("--help")
             .timeout(HANG_GUARD)
             .assert()
             .success()
             .stdout(predicate::str::contains("本机主机名:12345")); // the documented default, not a port in use
-        AssertCommand::new(bin(program))
+        rust_assert(program)
             .arg("[::1")
             .timeout(HANG_GUARD)
             .assert()

@@ -3,14 +3,12 @@
 
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::Command;
 
-use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
 use crate::support::{
-    bin, open_fds, poll_until, python, read_to_end_guarded, run, rust, tcp_exchange, with_addr,
-    Proc, HANG_GUARD, HELLO_BANNER, HELLO_REPLY,
+    open_fds, poll_until, proc_describes_programs, python, python3, read_to_end_guarded, run, rust,
+    rust_assert, tcp_exchange, with_addr, Proc, HANG_GUARD, HELLO_BANNER, HELLO_REPLY,
 };
 
 fn hello_server() -> (Proc, SocketAddr) {
@@ -28,7 +26,7 @@ fn a_get_from_a_plain_tcp_stream_gets_hello_world() {
 #[test]
 fn a_get_from_python_urllib_gets_hello_world() {
     let (server, addr) = hello_server();
-    let mut client = Command::new("python3");
+    let mut client = python3();
     client.args([
         "-c",
         "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read())",
@@ -100,6 +98,7 @@ fn an_idle_client_delays_nobody_and_is_answered_when_it_speaks() {
 #[test]
 fn the_next_is_served_past_idle_clients_which_are_freed_when_they_leave() {
     let (server, addr) = hello_server();
+    let count_fds = proc_describes_programs("idle_clients_are_closed_one_by_one");
     let fds_before = open_fds(server.pid());
     let idle: Vec<TcpStream> = (0..3)
         .map(|_| TcpStream::connect(addr).expect("connect an idle client"))
@@ -120,6 +119,9 @@ fn the_next_is_served_past_idle_clients_which_are_freed_when_they_leave() {
         "{HELLO_BANNER}b'GET /after-three-idle HTTP/1.1\\r\\n\\r\\n'\nb''\nb''\nb''\n"
     ));
     drop(stream);
+    if !count_fds {
+        return;
+    }
     poll_until(HANG_GUARD, || open_fds(server.pid()) <= fds_before);
     let fds_after = open_fds(server.pid());
     server.assert_holds(
@@ -135,7 +137,8 @@ fn a_client_that_resets_is_reported_and_the_server_keeps_serving() {
     let mut after = with_addr(python("reset_client.py"), addr);
     after.arg("GET /reset HTTP/1.1\r\n\r\n");
     run(after, b"").assert_exit_code(0);
-    server.wait_stderr("Connection reset by peer");
+    // The OS's wording of the reset differs by OS: match our own words.
+    server.wait_stderr("的连接: 读取请求失败: ");
     for _ in 0..3 {
         server.assert_reply(tcp_exchange(addr, b"GET / HTTP/1.1\r\n\r\n"), HELLO_REPLY);
     }
@@ -158,7 +161,7 @@ fn a_large_request_gets_the_reply_and_a_clean_end_not_a_reset() {
 
 #[test]
 fn help_names_the_listings_address() {
-    AssertCommand::new(bin("hello-server"))
+    rust_assert("hello-server")
         .arg("--help")
         .timeout(HANG_GUARD)
         .assert()
@@ -168,7 +171,7 @@ fn help_names_the_listings_address() {
 
 #[test]
 fn a_name_that_does_not_resolve_is_a_runtime_error() {
-    AssertCommand::new(bin("hello-server"))
+    rust_assert("hello-server")
         .arg("no-such-host.invalid:0")
         .timeout(HANG_GUARD)
         .assert()

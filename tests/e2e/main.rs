@@ -1,6 +1,8 @@
 //! End-to-end tests: the workspace's binaries and the Python peers in
 //! `tests/peers` run as real processes, on ports the OS picks, and talk to
-//! each other over loopback. Requires `python3` (3.8 or newer) on PATH.
+//! each other over loopback. Requires Python 3.8 or newer, as `python3`,
+//! `python` or `py -3`. `E2E_PROGRAMS` and `E2E_RUNNER` run the tests
+//! against programs built elsewhere (see `support::bin`).
 
 // Test code: a step that fails (a bind, a read, a lock) fails the test, and
 // the failure message says which step.

@@ -61,14 +61,59 @@ pub fn workspace_root() -> &'static Path {
         .expect("the tests package sits in the workspace root")
 }
 
+/// Programs built elsewhere, run through a runner: with
+/// `E2E_PROGRAMS=<folder of built programs>` the suite builds nothing and
+/// starts `<folder>/<name>.exe` (or `<name>`), through
+/// `E2E_RUNNER=<program>` when that is set (`.ci/cross` runs the Windows
+/// build this way, with `.ci/wine-run` as the runner).
+fn programs_elsewhere() -> Option<PathBuf> {
+    std::env::var_os("E2E_PROGRAMS")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
+fn runner() -> Option<PathBuf> {
+    std::env::var_os("E2E_RUNNER")
+        .filter(|runner| !runner.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Whether the programs run through a runner, so a process id is the
+/// runner's and not the program's own as this OS knows it.
+pub fn through_a_runner() -> bool {
+    runner().is_some()
+}
+
+/// Whether `/proc/<pid>` describes the programs: on Linux, started
+/// directly. Else prints why the calling test skips that check and returns
+/// false.
+pub fn proc_describes_programs(test: &str) -> bool {
+    let reason = if !cfg!(target_os = "linux") {
+        "no /proc on this OS"
+    } else if through_a_runner() {
+        "the programs run through E2E_RUNNER: /proc shows the runner"
+    } else {
+        return true;
+    };
+    eprintln!("{test}: skipping its /proc check: {reason}");
+    false
+}
+
 /// The path of a workspace binary, built once for the whole test run:
 /// `cargo test` builds only test harnesses, not the binaries themselves.
 pub fn bin(name: &str) -> PathBuf {
     static BIN_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let dir = BIN_DIR.get_or_init(build_binaries);
-    match dir {
-        Ok(dir) => dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)),
+    let dir = BIN_DIR.get_or_init(|| programs_elsewhere().map_or_else(build_binaries, Ok));
+    let dir = match dir {
+        Ok(dir) => dir,
         Err(message) => panic!("{message}"),
+    };
+    let native = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let windows = dir.join(format!("{name}.exe"));
+    if programs_elsewhere().is_some() && !native.is_file() && windows.is_file() {
+        windows
+    } else {
+        native
     }
 }
 
@@ -101,15 +146,68 @@ fn build_binaries() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// A command for one of the workspace's binaries.
+/// Whether the programs under test are Windows programs (built for
+/// Windows here, or `.exe` files from `E2E_PROGRAMS`).
+pub fn programs_are_windows() -> bool {
+    cfg!(windows)
+        || bin("tcp-client")
+            .extension()
+            .is_some_and(|ext| ext == "exe")
+}
+
+/// A command for one of the workspace's programs (through `E2E_RUNNER`
+/// when set).
 pub fn rust(name: &str) -> Command {
-    Command::new(bin(name))
+    match runner() {
+        Some(runner) => {
+            let mut command = Command::new(runner);
+            command.arg(bin(name));
+            command
+        }
+        None => Command::new(bin(name)),
+    }
+}
+
+/// `rust(name)` for assert_cmd's one-shot assertions.
+pub fn rust_assert(name: &str) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(rust(name))
+}
+
+/// A command for Python 3, found once: `python3`, else `python` if it is
+/// version 3, else the Windows launcher's `py -3`.
+pub fn python3() -> Command {
+    static FOUND: OnceLock<Result<Vec<&'static str>, String>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let candidates: [&[&'static str]; 3] = [&["python3"], &["python"], &["py", "-3"]];
+        for candidate in candidates {
+            let output = Command::new(candidate[0])
+                .args(&candidate[1..])
+                .arg("--version")
+                .output();
+            // Python 3.4+ writes its version to stdout, older ones to stderr.
+            if let Ok(output) = output {
+                let version = [output.stdout, output.stderr].concat();
+                if output.status.success() && version.starts_with(b"Python 3") {
+                    return Ok(candidate.to_vec());
+                }
+            }
+        }
+        Err("Python 3 not found as python3, python or py -3: the tests need it".to_string())
+    });
+    match found {
+        Ok(words) => {
+            let mut command = Command::new(words[0]);
+            command.args(&words[1..]);
+            command
+        }
+        Err(message) => panic!("{message}"),
+    }
 }
 
 /// A command for a Python peer in `tests/peers`, unbuffered so a killed
 /// peer loses nothing it printed.
 pub fn python(peer: &str) -> Command {
-    let mut command = Command::new("python3");
+    let mut command = python3();
     command
         .arg(workspace_root().join("tests/peers").join(peer))
         .env("PYTHONUNBUFFERED", "1");
@@ -396,27 +494,28 @@ impl Proc {
     pub fn wait_exit_with_cpu_time(&mut self) -> (ExitStatus, Option<Duration>) {
         let stat_path = format!("/proc/{}/stat", self.child.id());
         let mut cpu = None;
-        let mut no_proc = false;
-        let zombie = poll_until(HANG_GUARD, || {
-            let Ok(stat) = std::fs::read_to_string(&stat_path) else {
-                no_proc = true;
-                return true;
-            };
-            // The fields after the command name: state is the first,
-            // utime and stime (in clock ticks) the 12th and 13th.
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.split_whitespace().collect())
-                .unwrap_or_default();
-            if fields.first() != Some(&"Z") {
-                return false;
-            }
-            let ticks: u64 =
-                fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-            // USER_HZ, the unit of these fields, is 100 on Linux.
-            cpu = Some(Duration::from_millis(ticks * 10));
-            true
-        });
+        let mut no_proc = !proc_describes_programs("wait_exit_with_cpu_time");
+        let zombie = no_proc
+            || poll_until(HANG_GUARD, || {
+                let Ok(stat) = std::fs::read_to_string(&stat_path) else {
+                    no_proc = true;
+                    return true;
+                };
+                // The fields after the command name: state is the first,
+                // utime and stime (in clock ticks) the 12th and 13th.
+                let fields: Vec<&str> = stat
+                    .rsplit_once(')')
+                    .map(|(_, rest)| rest.split_whitespace().collect())
+                    .unwrap_or_default();
+                if fields.first() != Some(&"Z") {
+                    return false;
+                }
+                let ticks: u64 =
+                    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+                // USER_HZ, the unit of these fields, is 100 on Linux.
+                cpu = Some(Duration::from_millis(ticks * 10));
+                true
+            });
         if !zombie {
             self.fail(format!("still running after {HANG_GUARD:?}"));
         }
@@ -664,7 +763,7 @@ pub fn python_lines(program: &str, inputs: &[Vec<u8>]) -> Vec<String> {
         }
         stdin.push('\n');
     }
-    let mut command = Command::new("python3");
+    let mut command = python3();
     command.args(["-c", program]);
     let mut python = run(command, stdin.as_bytes());
     python.assert_exit_code(0);

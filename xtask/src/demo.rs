@@ -12,6 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::harness::{find, Attached, Event, Output, Process};
@@ -20,6 +21,7 @@ use crate::{out, TaskError};
 
 pub const HELP: &str = "\
 cargo xtask demo <hello|tcp|chat|udp|all> [--live] [--no-build]
+                  [--programs DIR [--runner PROGRAM]]
 
 Runs one pairing of the tutorial end to end, each server on a free port,
 and prints one transcript: every line labelled by the program that printed
@@ -34,12 +36,25 @@ it, what the script types shown after ›, stderr lines marked with !.
   all     the four, in the tutorial's order
 
   --live      (chat only) you are chat-client in this terminal; the server is
-              scripted and answers each message. 0 or Ctrl-D ends.
+              scripted and answers each message. 0 or the end of input
+              ends (Ctrl-D; on Windows Ctrl-Z, then Enter).
   --no-build  use the programs already built beside this xtask binary
+  --programs DIR     use the programs in DIR, built elsewhere (no build):
+                     DIR/<name> or DIR/<name>.exe
+  --runner PROGRAM   start each of them as `PROGRAM DIR/<name>.exe`, e.g.
+                     .ci/wine-run for the Windows build under Wine
 
 Colour when stdout is a terminal, unless NO_COLOR is set.
 Exit status 0 when every program behaved and exited as expected.
 ";
+
+/// The keys that end typed input on this OS (the programs' help says the
+/// same).
+const END_OF_INPUT: &str = if cfg!(windows) {
+    "Ctrl-Z, then Enter,"
+} else {
+    "Ctrl-D"
+};
 
 /// How long the script waits for any one expected thing.
 const EXPECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,7 +65,9 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let mut pairing = None;
     let mut live = false;
     let mut build = true;
-    for arg in args {
+    let mut elsewhere = Elsewhere::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => {
                 out(HELP);
@@ -58,6 +75,16 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             }
             "--live" => live = true,
             "--no-build" => build = false,
+            "--programs" | "--runner" => {
+                let value = args
+                    .next()
+                    .ok_or_else(|| TaskError::usage(format!("{arg} needs a value")))?;
+                if arg == "--programs" {
+                    elsewhere.dir = Some(PathBuf::from(value));
+                } else {
+                    elsewhere.runner = Some(PathBuf::from(value));
+                }
+            }
             name if PAIRINGS.contains(&name) || name == "all" => {
                 if pairing.replace(name.to_string()).is_some() {
                     return Err(TaskError::usage("demo takes one pairing"));
@@ -65,7 +92,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             }
             other => {
                 return Err(TaskError::usage(format!(
-                    "unknown pairing or option {other:?} (hello, tcp, chat, udp, all; --live, --no-build)"
+                    "unknown pairing or option {other:?} (hello, tcp, chat, udp, all; --live, --no-build, --programs, --runner)"
                 )))
             }
         }
@@ -75,9 +102,13 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     if live && pairing != "chat" {
         return Err(TaskError::usage("--live goes with the chat pairing only"));
     }
-    if build {
+    if elsewhere.runner.is_some() && elsewhere.dir.is_none() {
+        return Err(TaskError::usage("--runner goes with --programs DIR"));
+    }
+    if build && elsewhere.dir.is_none() {
         crate::build_programs(false)?;
     }
+    let _ = ELSEWHERE.set(elsewhere);
     let style = Paint::detect();
     match pairing.as_str() {
         "chat" if live => chat_live(style),
@@ -106,9 +137,43 @@ fn run_pairing(name: &str, style: Paint) -> Result<(), TaskError> {
     }
 }
 
-/// The built programs sit beside this xtask binary.
-fn program_path(name: &str) -> Result<PathBuf, TaskError> {
-    crate::built_program(&crate::programs_dir(false)?, name)
+/// Programs built elsewhere (`--programs DIR`), started through a runner
+/// (`--runner PROGRAM`) if one is given.
+#[derive(Default)]
+struct Elsewhere {
+    dir: Option<PathBuf>,
+    runner: Option<PathBuf>,
+}
+
+static ELSEWHERE: OnceLock<Elsewhere> = OnceLock::new();
+
+/// The command that starts program `name`: built beside this xtask binary,
+/// or in the `--programs` folder, through the `--runner` if one is given.
+fn program_command(name: &str) -> Result<Command, TaskError> {
+    let Some(Elsewhere {
+        dir: Some(dir),
+        runner,
+    }) = ELSEWHERE.get()
+    else {
+        return Ok(Command::new(crate::built_program(
+            &crate::programs_dir(false)?,
+            name,
+        )?));
+    };
+    let windows = dir.join(format!("{name}.exe"));
+    let path = if crate::program_file(dir, name).is_file() || !windows.is_file() {
+        crate::built_program(dir, name)?
+    } else {
+        windows
+    };
+    Ok(match runner {
+        Some(runner) => {
+            let mut command = Command::new(runner);
+            command.arg(path);
+            command
+        }
+        None => Command::new(path),
+    })
 }
 
 /// One running program of the demo.
@@ -166,7 +231,7 @@ impl Session {
         args: &[String],
         prompts: &'static [&'static str],
     ) -> Result<usize, TaskError> {
-        let mut command = Command::new(program_path(name)?);
+        let mut command = program_command(name)?;
         command.args(args);
         let index = self.programs.len();
         let process = Process::start_sharing(name, command, true, index, &self.sender)?;
@@ -581,10 +646,10 @@ fn udp(style: Paint) -> Result<(), TaskError> {
 fn chat_live(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        "== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or Ctrl-D ends. ==",
+        &format!("== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or {END_OF_INPUT} ends. =="),
     );
     let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
-    let mut command = Command::new(program_path("chat-client")?);
+    let mut command = program_command("chat-client")?;
     command.arg(addr.to_string());
     let mut you = Attached::start("chat-client", command)?;
     session.expect(server, "连接已经建立\n")?;

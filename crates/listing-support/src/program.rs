@@ -221,7 +221,15 @@ pub fn parse_args(args: &[OsString]) -> Result<Request, String> {
     Ok(Request::Run(addr))
 }
 
-/// The usage text, naming the default address.
+/// The keys that end typed input on this OS, for help texts and messages:
+/// Ctrl-D on Linux and macOS; Ctrl-Z, then Enter, on Windows.
+pub const END_OF_INPUT: &str = if cfg!(windows) {
+    "Ctrl-Z 再按回车 (Ctrl-Z, then Enter)"
+} else {
+    "Ctrl-D"
+};
+
+/// The usage text, naming the default address and the keys that end input.
 pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
     let default = match default_addr {
         DefaultAddr::Fixed(addr) => addr.to_string(),
@@ -235,7 +243,8 @@ pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
          用法 / usage: {name} [ADDR]\n\n\
          \x20 ADDR        写作 host:port (IPv6: [::1]:8080)\n\
          \x20             默认 / default: {default}\n\
-         \x20 -h, --help  显示本帮助 / show this help\n",
+         \x20 -h, --help  显示本帮助 / show this help\n\n\
+         结束输入 / end of input: {END_OF_INPUT}；停止程序 / stop: Ctrl-C\n",
         name = about.name,
         description = about.description,
     )
@@ -433,14 +442,28 @@ mod tests {
 
     #[test]
     fn or_fail_puts_the_context_before_the_os_reason() {
-        let error = io::Error::new(io::ErrorKind::AddrInUse, "Address already in use");
-        let failed: Result<(), Failure> = Err(error).or_fail(|| "无法绑定 127.0.0.1:8080");
+        let error = io::Error::new(io::ErrorKind::ConnectionRefused, "Connection refused");
+        let failed: Result<(), Failure> = Err(error).or_fail(|| "无法连接 127.0.0.1:8080");
         assert_eq!(
             failed,
             Err(Failure::runtime(
-                "无法绑定 127.0.0.1:8080: Address already in use"
+                "无法连接 127.0.0.1:8080: Connection refused"
             ))
         );
+    }
+
+    #[test]
+    fn a_busy_port_also_says_what_to_do() {
+        let error = io::Error::new(io::ErrorKind::AddrInUse, "Address already in use");
+        let failed: Result<(), Failure> = Err(error).or_fail(|| "无法绑定 127.0.0.1:8080");
+        let Err(Failure::Runtime(message)) = failed else {
+            panic!("not a runtime failure: {failed:?}");
+        };
+        assert!(
+            message.starts_with("无法绑定 127.0.0.1:8080: Address already in use。端口已被占用"),
+            "{message}"
+        );
+        assert!(message.contains("127.0.0.1:0"), "{message}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use listing_support::builtins::{decode_all, input, print};
 use listing_support::program::{
-    self, connect_each, warn, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT,
+    self, connect_each, warn, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT, END_OF_INPUT,
 };
 
 // py: host='127.0.0.1'				#主机IP
@@ -46,7 +46,9 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: send_data=input("请输入要发送的数据")
     let Some(send_data) = input("请输入要发送的数据")? else {
         return Err(Failure::runtime(
-            "标准输入已结束，没有读到要发送的数据 (stdin ended before a line was typed)",
+            format!(
+            "标准输入已结束 ({END_OF_INPUT})，没有读到要发送的数据 (stdin ended before a line was typed)",
+        ),
         ));
     };
     // py: s.send(send_data.encode())

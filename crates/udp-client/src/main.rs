@@ -24,43 +24,70 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use listing_support::builtins::{decode_all, input, print};
-use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
+use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail, END_OF_INPUT};
 
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     // std makes a UDP socket by binding it: any port, as Python's first
-    // `sendto` picks one.
-    let server = host_port.resolve()?[0];
-    let any_port = match server {
-        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
-        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
-    };
-    let s = UdpSocket::bind(any_port).or_fail(|| "无法创建 UDP 套接字")?;
+    // `sendto` picks one. The name may stand for several addresses; the
+    // socket is for the first one's family (see `socket_for`).
+    let servers = host_port.resolve()?;
+    let mut s = socket_for(servers[0])?;
     // py: data=input('请输入要转换的温度(单位:摄氏度):')
     let Some(data) = input("请输入要转换的温度(单位:摄氏度):")? else {
-        return Err(Failure::runtime(
-            "标准输入已结束，没有读到温度，什么也没有发送 (stdin ended before a line was typed)",
-        ));
+        return Err(Failure::runtime(format!(
+            "标准输入已结束 ({END_OF_INPUT})，没有读到温度，什么也没有发送 (stdin ended before a line was typed)",
+        )));
     };
-    // py: s.sendto(data.encode(),('127.0.0.1',8888))
-    // `host_port` is the listing's `ADDR` unless the first argument names
-    // another. `connect` first, so that "port unreachable" (no server
-    // there) comes back as an error instead of silence, then send.
-    s.connect(server)
-        .or_fail(|| format!("无法向 {host_port} 发送"))?;
-    s.send(&data)
-        .or_fail(|| format!("无法向 {host_port} 发送"))?;
-    // py: print(s.recv(1024).decode())
-    // Waiting at most `REPLY_TIMEOUT`: the listing waits forever.
-    let mut reply = [0u8; 1024];
-    let length = s
-        .set_read_timeout(Some(REPLY_TIMEOUT))
-        .and_then(|()| s.recv(&mut reply))
-        .map_err(|error| no_reply(&host_port, &error))?;
-    print(&[&decode_all(&reply[..length])])?;
-    // py: s.close()
-    drop(s);
-    Ok(())
+    // Each address the name resolves to in turn, as the TCP clients try
+    // each, until one answers (`localhost` may be `::1` first).
+    let mut reply = vec![0u8; MAX_DATAGRAM];
+    let mut failures = Vec::new();
+    for server in servers {
+        if s.local_addr()
+            .is_ok_and(|local| local.is_ipv4() != server.is_ipv4())
+        {
+            s = socket_for(server)?;
+        }
+        // py: s.sendto(data.encode(),('127.0.0.1',8888))
+        // `host_port` is the listing's `ADDR` unless the first argument
+        // names another. `connect` first, so that "port unreachable" (no
+        // server there) comes back as an error instead of silence, then
+        // send.
+        let sent = s.connect(server).and_then(|()| s.send(&data));
+        if let Err(error) = sent {
+            failures.push((server, format!("无法发送 ({error})")));
+            continue;
+        }
+        // py: print(s.recv(1024).decode())
+        // Waiting at most `REPLY_TIMEOUT`: the listing waits forever. The
+        // buffer takes any datagram (on Windows a longer one than the
+        // buffer is an error); the listing's 1024 bytes are kept of it.
+        let received = s
+            .set_read_timeout(Some(REPLY_TIMEOUT))
+            .and_then(|()| s.recv(&mut reply));
+        match received {
+            Ok(length) => {
+                print(&[&decode_all(&reply[..length.min(1024)])])?;
+                // py: s.close()
+                drop(s);
+                return Ok(());
+            }
+            Err(error) => failures.push((server, no_reply(&error))),
+        }
+    }
+    // Why, per address when there were several.
+    let why: Vec<String> = match &failures[..] {
+        [(_, why)] => vec![why.clone()],
+        _ => failures
+            .iter()
+            .map(|(server, why)| format!("{server}: {why}"))
+            .collect(),
+    };
+    Err(Failure::runtime(format!(
+        "没有收到 {host_port} 的回复: {}。请先启动 udp-server (start udp-server first)",
+        why.join("; ")
+    )))
 }
 
 /// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
@@ -72,19 +99,31 @@ fn main() -> ExitCode {
 
 /// The listing's address, from `s.sendto(…, ('127.0.0.1',8888))`.
 const ADDR: &str = "127.0.0.1:8888";
+/// The largest UDP datagram: the receive buffer takes any whole.
+const MAX_DATAGRAM: usize = 65_536;
 /// How long to wait for the reply (the listing waits forever).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Why no reply came, and what to do about it.
-fn no_reply(host_port: &HostPort, error: &io::Error) -> Failure {
-    let why = match error.kind() {
+/// A UDP socket on any port of `server`'s family (IPv4 or IPv6).
+fn socket_for(server: SocketAddr) -> Result<UdpSocket, Failure> {
+    let any_port = match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+    };
+    UdpSocket::bind(any_port).or_fail(|| "无法创建 UDP 套接字")
+}
+
+/// Why no reply came. "Port unreachable" (no server there) is
+/// `ConnectionRefused` on Linux and macOS and `ConnectionReset`
+/// (WSAECONNRESET) on Windows.
+fn no_reply(error: &io::Error) -> String {
+    match error.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
             format!("{} 秒内没有回复", REPLY_TIMEOUT.as_secs())
         }
-        io::ErrorKind::ConnectionRefused => "那里没有 UDP 服务器 (port unreachable)".to_string(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => {
+            "那里没有 UDP 服务器 (port unreachable)".to_string()
+        }
         _ => error.to_string(),
-    };
-    Failure::runtime(format!(
-        "没有收到 {host_port} 的回复: {why}。请先启动 udp-server (start udp-server first)"
-    ))
+    }
 }

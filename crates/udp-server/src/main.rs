@@ -44,11 +44,13 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // are, and the readiness line above gives the real address.
     print(&["绑定UDP到8888端口"])?;
     // py: data,addr=s.recvfrom(1024)
-    let mut buffer = [0u8; 1024];
+    // The buffer takes any datagram (on Windows one longer than the buffer
+    // is an error, on Linux it is cut); the listing's 1024 bytes are kept.
+    let mut buffer = vec![0u8; MAX_DATAGRAM];
     let (length, addr) = s
         .recv_from(&mut buffer)
         .or_fail(|| format!("在 {local_addr} 上接收失败"))?;
-    let data = &buffer[..length];
+    let data = &buffer[..length.min(1024)];
     // py: data=float(data)*1.8+32
     let Some(celsius) = parse_float(&full_width_to_ascii(data)) else {
         // The listing dies here of a ValueError and its client waits
@@ -86,6 +88,8 @@ fn main() -> ExitCode {
 
 /// The listing's address, from `s.bind(('127.0.0.1',8888))`.
 const ADDR: &str = "127.0.0.1:8888";
+/// The largest UDP datagram: the receive buffer takes any whole.
+const MAX_DATAGRAM: usize = 65_536;
 /// How much of unconvertible input the error reply shows.
 const SHOWN_LIMIT: usize = 64;
 

@@ -2,7 +2,9 @@
 //! one line from stdin.
 //!
 //! The line is read as bytes, so input that is not UTF-8 is not an error,
-//! and only one trailing `\n` is removed (a `\r` stays, as in Python).
+//! and its line end is removed as Python's `input()` removes it on this OS:
+//! `\n` on Linux and macOS (a `\r` before it stays), `\r\n` on Windows
+//! (where Python reads stdin in text mode).
 //!
 //! It also remembers whether its prompt is showing on a terminal, the
 //! cursor still after it ([`leave_prompt_line`]): a message written then
@@ -78,22 +80,32 @@ pub fn input_from(
     read_line(reader)
 }
 
-/// One line as `input()` returns it: bytes, one trailing `\n` removed;
+/// One line as `input()` returns it: bytes, its line end removed;
 /// `None` when the input has ended.
 fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     let mut line = Vec::new();
     if reader.read_until(b'\n', &mut line)? == 0 {
         return Ok(None);
     }
+    strip_line_end(&mut line, cfg!(windows));
+    Ok(Some(line))
+}
+
+/// Removes one trailing `\n`, and on Windows a `\r` before it: what a
+/// typed line ends with there (Enter gives `\r\n`), and what Python's
+/// text-mode stdin turns into nothing. Elsewhere a `\r` stays, as in Python.
+fn strip_line_end(line: &mut Vec<u8>, windows: bool) {
     if line.last() == Some(&b'\n') {
         line.pop();
+        if windows && line.last() == Some(&b'\r') {
+            line.pop();
+        }
     }
-    Ok(Some(line))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::input_from;
+    use super::{input_from, strip_line_end};
 
     fn run(stdin: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
         let mut reader = stdin;
@@ -110,8 +122,20 @@ mod tests {
     }
 
     #[test]
-    fn carriage_return_and_raw_bytes_stay() {
-        assert_eq!(run(b"ab\r\n").0.as_deref(), Some(&b"ab\r"[..]));
+    fn carriage_return_stays_on_unix_only() {
+        let stripped = |line: &[u8], windows: bool| {
+            let mut line = line.to_vec();
+            strip_line_end(&mut line, windows);
+            line
+        };
+        assert_eq!(stripped(b"ab\r\n", false), b"ab\r");
+        assert_eq!(stripped(b"ab\r\n", true), b"ab");
+        assert_eq!(stripped(b"ab\r", true), b"ab\r");
+        assert_eq!(stripped(b"\r\n\n", true), b"\r\n");
+    }
+
+    #[test]
+    fn raw_bytes_stay() {
         assert_eq!(run(b"\xff\xfe\n").0.as_deref(), Some(&b"\xff\xfe"[..]));
     }
 
