@@ -60,7 +60,7 @@ fn demo_tcp_shows_the_typed_line_and_the_reply() {
             "[hello-server] b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'",
             "[tcp-client] 接收到的数据为: HTTP/1.1 200 OK",
             "[tcp-client] hello world",
-            "== tcp: tcp-client exited 0 ==",
+            "== tcp: tcp-client 以 0 退出 / tcp-client exited 0 ==",
         ],
     );
 }
@@ -78,7 +78,7 @@ fn demo_chat_shows_the_conversation_both_ways() {
             "[chat-server] 请输入要发送的数据:› 0",
             "[chat-client] 接收到的数据为: 0",
             "[chat-client] ! 对方已关闭连接",
-            "== chat: both sides exited 0 ==",
+            "== chat: 两边都以 0 退出 / both sides exited 0 ==",
         ],
     );
     assert!(demo.stdout_text().contains("[chat-server] 连接已经建立"));

@@ -23,6 +23,11 @@ pub const HELP: &str = "\
 cargo xtask demo <hello|tcp|chat|udp|all> [--live] [--no-build]
                   [--programs DIR [--runner PROGRAM]]
 
+把教程的一对程序从头到尾运行一遍（服务器用空闲端口），打印一份对话记录：每一行
+标出是哪个程序打印的，脚本输入的内容在 › 后面，stderr 的行用 ! 标出。
+hello、tcp、chat、udp 各是一对，all 是四对；--live（只用于 chat）让你在这个终端里
+当 chat-client，输入 0 或结束输入（Ctrl-D；Windows 上 Ctrl-Z 再按回车）结束。
+
 Runs one pairing of the tutorial end to end, each server on a free port,
 and prints one transcript: every line labelled by the program that printed
 it, what the script types shown after ›, stderr lines marked with !.
@@ -52,6 +57,12 @@ Exit status 0 when every program behaved and exited as expected.
 /// same).
 const END_OF_INPUT: &str = if cfg!(windows) {
     "Ctrl-Z, then Enter,"
+} else {
+    "Ctrl-D"
+};
+/// The same in Chinese.
+const END_OF_INPUT_ZH: &str = if cfg!(windows) {
+    "Ctrl-Z 再按回车"
 } else {
     "Ctrl-D"
 };
@@ -119,7 +130,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
                 out("\n");
             }
             out(&style.header(&format!(
-                "== all four pairings behaved, in {:.3} s ==",
+                "== 四组程序都正常 / all four pairings behaved, in {:.3} s ==",
                 started.elapsed().as_secs_f64()
             )));
             Ok(())
@@ -521,7 +532,7 @@ const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
 fn hello(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        "== hello: hello-server ↔ an HTTP GET (tutorial: TCP编程) ==",
+        "== hello: hello-server ↔ 一个 HTTP GET 请求 / an HTTP GET (教程 tutorial: TCP编程) ==",
     );
     let (server, addr) = session.start_hello_server()?;
     let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: xtask-demo\r\n\r\n");
@@ -548,7 +559,8 @@ fn hello(style: Paint) -> Result<(), TaskError> {
         )));
     }
     session.stop(server)?;
-    out(&style.header("== hello: the reply was exactly the listing's ==\n"));
+    out(&style
+        .header("== hello: 回复与教程程序的逐字节相同 / the reply was exactly the listing's ==\n"));
     Ok(())
 }
 
@@ -568,7 +580,7 @@ fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, TaskError> {
 fn tcp(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        "== tcp: hello-server ↔ tcp-client (tutorial: 创建TCP客户端) ==",
+        "== tcp: hello-server ↔ tcp-client (教程 tutorial: 创建TCP客户端) ==",
     );
     let (server, addr) = session.start_hello_server()?;
     let client = session.start("tcp-client", CLIENT, &[addr.to_string()], &[TCP_PROMPT])?;
@@ -580,14 +592,14 @@ fn tcp(style: Paint) -> Result<(), TaskError> {
     session.expect(client, "hello world\n")?;
     session.expect_exit(client, 0)?;
     session.stop(server)?;
-    out(&style.header("== tcp: tcp-client exited 0 ==\n"));
+    out(&style.header("== tcp: tcp-client 以 0 退出 / tcp-client exited 0 ==\n"));
     Ok(())
 }
 
 fn chat(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        "== chat: chat-server ↔ chat-client (tutorial: 执行TCP服务器和客户端) ==",
+        "== chat: chat-server ↔ chat-client (教程 tutorial: 执行TCP服务器和客户端) ==",
     );
     let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
     let client = session.start("chat-client", CLIENT, &[addr.to_string()], &[CHAT_PROMPT])?;
@@ -604,14 +616,14 @@ fn chat(style: Paint) -> Result<(), TaskError> {
     }
     session.expect_exit(server, 0)?;
     session.expect_exit(client, 0)?;
-    out(&style.header("== chat: both sides exited 0 ==\n"));
+    out(&style.header("== chat: 两边都以 0 退出 / both sides exited 0 ==\n"));
     Ok(())
 }
 
 fn udp(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        "== udp: udp-server ↔ udp-client (tutorial: UDP编程) ==",
+        "== udp: udp-server ↔ udp-client (教程 tutorial: UDP编程) ==",
     );
     // Each conversion is a whole run: the listing's server answers once.
     let runs = [
@@ -636,7 +648,7 @@ fn udp(style: Paint) -> Result<(), TaskError> {
         session.expect_exit(server, server_code)?;
     }
     out(&style.header(
-        "== udp: four runs; the clients exited 0, the servers 0, 0, 0 and 1 (abc is no temperature) ==\n",
+        "== udp: 运行四次；客户端都以 0 退出，服务器 0、0、0 和 1（abc 不是温度）\n   four runs; the clients exited 0, the servers 0, 0, 0 and 1 (abc is no temperature) ==\n",
     ));
     Ok(())
 }
@@ -646,7 +658,7 @@ fn udp(style: Paint) -> Result<(), TaskError> {
 fn chat_live(style: Paint) -> Result<(), TaskError> {
     let mut session = Session::new(
         style,
-        &format!("== chat --live: you are chat-client; chat-server is scripted. Type and press Enter; 0 or {END_OF_INPUT} ends. =="),
+        &format!("== chat --live: 你是 chat-client，chat-server 由脚本回答。输入一行按回车；输入 0 或按 {END_OF_INPUT_ZH} 结束。\n   you are chat-client; chat-server is scripted. Type and press Enter; 0 or {END_OF_INPUT} ends. =="),
     );
     let (server, addr) = session.start_server("chat-server", &[CHAT_PROMPT])?;
     let mut command = program_command("chat-client")?;
@@ -683,6 +695,6 @@ fn chat_live(style: Paint) -> Result<(), TaskError> {
         }
     }
     session.expect_exit(server, 0)?;
-    out(&style.header("== chat --live: the chat is over ==\n"));
+    out(&style.header("== chat --live: 聊天结束 / the chat is over ==\n"));
     Ok(())
 }
