@@ -20,9 +20,8 @@ use crate::{out, workspace_root, TaskError, PROGRAMS};
 pub const HELP: &str = "\
 cargo xtask bench [--quick] [options]
 
-用 release 构建六个程序，在这台机器上与教程的 Python 程序（tests/peers）比较，
-每一轮两边轮流先跑，打印一张中位数的表。每一行测的是什么，见 xtask/README.md。
-数字随机器和每次运行而变：看比值，不要看绝对值。
+用 release 构建六个程序，在这台机器上与教程的 Python 程序（tests/peers）轮流比较，打印一张
+中位数的表（每行测什么见 xtask/README.md）。数字随机器和每次运行而变：看比值，不看绝对值。
 
 Builds the six programs in release, measures them against the tutorial's
 Python listings (tests/peers) on this machine, Rust and Python taking turns
@@ -45,22 +44,9 @@ tells what each row measures.
 /// How long a program may take to become ready, or a run to finish.
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Runs the Python script named by the first argument as `python3
-/// script.py` would, but with stdout line-buffered as in the terminal a
-/// reader runs it in (to a pipe Python holds prints back in 8 KiB blocks,
-/// so the chat would never show its lines; PYTHONUNBUFFERED would write
-/// each `print` in two pieces, which no terminal does). Rust's stdout is
-/// line-buffered everywhere, so both sides write each line once.
-const AS_IN_A_TERMINAL: &str = "\
-import os, sys
-sys.stdout.reconfigure(line_buffering=True)
-del sys.argv[0]
-path = sys.argv[0]
-sys.path[0] = os.path.dirname(path)
-with open(path, encoding='utf-8') as script:
-    code = compile(script.read(), path, 'exec')
-exec(code, {'__name__': '__main__', '__file__': path, '__builtins__': __builtins__})
-";
+/// Runs a Python script as `python3 script.py` would, with stdout
+/// line-buffered as in a terminal (the file says why).
+const AS_IN_A_TERMINAL: &str = include_str!("as_in_a_terminal.py");
 
 struct Settings {
     rounds: usize,
@@ -99,7 +85,7 @@ impl Settings {
             let count = |text: &String| match text.parse::<usize>() {
                 Ok(number) if number > 0 => Ok(number),
                 _ => Err(TaskError::usage(format!(
-                    "{arg} needs a number above 0, not {text:?}"
+                    "{arg} needs a number above 0: {text:?}"
                 ))),
             };
             match arg.as_str() {
@@ -344,18 +330,13 @@ fn table(rows: &[Row]) -> String {
 /// hello-server under load: requests/s, failures, CPU per request, peak RSS.
 fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
     let (requests, connections) = (settings.requests, settings.concurrency);
+    let per_second = format!(
+        "hello-server 每秒请求数 / requests/s ({requests} requests, {connections} connections)"
+    );
     let mut rows = [
-        Row::new(
-            format!(
-                "hello-server 每秒请求数 / requests/s ({requests} requests, {connections} connections)"
-            ),
-            0,
-        ),
+        Row::new(per_second, 0),
         Row::new("hello-server 失败的请求 / failed requests (all runs)", 0),
-        Row::new(
-            "hello-server 每个请求的 CPU / CPU per request, µs (server's user+sys)",
-            1,
-        ),
+        Row::new("hello-server 每个请求的 CPU / CPU per request, µs", 1),
         Row::new("hello-server 内存峰值 / peak RSS, KiB", 0),
     ];
     let mut failed = [0, 0];
@@ -381,9 +362,8 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
             rows[2].push(side, per_request_us);
             rows[3].push(side, peak_rss);
             if let Some(first) = warmup.first_failure.or(load.first_failure) {
-                rows[1]
-                    .notes
-                    .push(format!("{side:?}: a failed request: {first}"));
+                let note = format!("{side:?}: a failed request: {first}");
+                rows[1].notes.push(note);
             }
         }
     }
@@ -391,8 +371,7 @@ fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError>
     rows[1].push(Side::Python, Some(failed[1] as f64));
     rows[1].notes.truncate(2);
     if rows[2].rust.is_empty() {
-        let no_proc =
-            "没有测量：这个系统没有 Linux 的 /proc / not measured: this OS has no Linux /proc";
+        let no_proc = "没有测量：这个系统没有 /proc / not measured: this OS has no /proc";
         rows[2].notes.push(format!("CPU per request: {no_proc}"));
         rows[3].notes.push(format!("peak RSS: {no_proc}"));
     }
@@ -416,9 +395,8 @@ fn syscall_row(settings: &Settings, sides: &Sides) -> Row {
                 row.notes.push(format!("{side:?} system calls: {by_call}"));
             }
             Err(error) => {
-                let message = error.message();
-                row.notes
-                    .push(format!("{side:?} system calls not counted: {message}"));
+                let note = format!("{side:?} system calls not counted: {}", error.message());
+                row.notes.push(note);
             }
         }
     }
@@ -435,9 +413,10 @@ fn count_syscalls(sides: &Sides, side: Side, requests: usize) -> Result<(f64, St
     })?;
     let load = load::run(addr, requests, 1);
     if let Some(first) = load.first_failure {
-        let failures = load.failures;
-        let message = format!("{failures} of {requests} requests failed under strace: {first}");
-        return Err(TaskError::failed(message));
+        let failed = load.failures;
+        return Err(TaskError::failed(format!(
+            "{failed} of {requests} requests failed under strace: {first}"
+        )));
     }
     // The server's end ends strace, which then writes its summary.
     drop(server);
@@ -455,8 +434,11 @@ fn timed(
 ) -> Result<Row, TaskError> {
     let mut row = Row::new(format!("{measure}, ms"), 2);
     for round in 0..settings.rounds {
-        let (at, of) = (round + 1, settings.rounds);
-        progress(&format!("round {at}/{of}: {measure}"));
+        progress(&format!(
+            "round {}/{}: {measure}",
+            round + 1,
+            settings.rounds
+        ));
         for side in in_turn(round) {
             for _ in 0..settings.starts {
                 row.push(side, Some(run(side)? * 1e3));
@@ -515,8 +497,11 @@ fn chat_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     let mut row = Row::new(measure, 0);
     for round in 0..settings.rounds {
         for side in in_turn(round) {
-            let (at, of) = (round + 1, settings.rounds);
-            progress(&format!("round {at}/{of}: chat, {side:?}, {lines} lines"));
+            let of = settings.rounds;
+            progress(&format!(
+                "round {}/{of}: chat, {side:?}, {lines} lines",
+                round + 1
+            ));
             let elapsed = chat_run(sides, side, lines)?;
             row.push(side, Some(lines as f64 / elapsed.max(1e-9)));
         }
