@@ -29,10 +29,10 @@ use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail, END
 fn run(host_port: HostPort) -> Result<(), Failure> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
     // std makes a UDP socket by binding it: any port, as Python's first
-    // `sendto` picks one. The name may stand for several addresses; the
-    // socket is for the first one's family (see `socket_for`).
+    // `sendto` picks one, of the server's family (IPv4 or IPv6). The name
+    // may stand for several addresses: the first one's family here.
     let servers = host_port.resolve()?;
-    let mut s = socket_for(servers[0])?;
+    let mut s = UdpSocket::bind(any_port(servers[0])).or_fail(|| "无法创建 UDP 套接字")?;
     // py: data=input('请输入要转换的温度(单位:摄氏度):')
     let Some(data) = input("请输入要转换的温度(单位:摄氏度):")? else {
         return Err(Failure::runtime(format!(
@@ -47,7 +47,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         if s.local_addr()
             .is_ok_and(|local| local.is_ipv4() != server.is_ipv4())
         {
-            s = socket_for(server)?;
+            s = UdpSocket::bind(any_port(server)).or_fail(|| "无法创建 UDP 套接字")?;
         }
         // py: s.sendto(data.encode(),('127.0.0.1',8888))
         // `host_port` is the listing's `ADDR` unless the first argument
@@ -104,13 +104,13 @@ const MAX_DATAGRAM: usize = 65_536;
 /// How long to wait for the reply (the listing waits forever).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A UDP socket on any port of `server`'s family (IPv4 or IPv6).
-fn socket_for(server: SocketAddr) -> Result<UdpSocket, Failure> {
-    let any_port = match server {
+/// Any port of `server`'s family (IPv4 or IPv6), to bind a socket that
+/// can send to it.
+fn any_port(server: SocketAddr) -> SocketAddr {
+    match server {
         SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
         SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
-    };
-    UdpSocket::bind(any_port).or_fail(|| "无法创建 UDP 套接字")
+    }
 }
 
 /// Why no reply came. "Port unreachable" (no server there) is
