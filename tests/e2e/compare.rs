@@ -572,7 +572,7 @@ fn png_facts(png: &[u8]) -> (u32, u32, usize) {
 #[test]
 fn compare_html_pages_render_in_chromium_at_desktop_and_phone_width() {
     let Some(chromium) = chromium() else {
-        eprintln!("skipped: chromium is not on PATH (.ci/install-chromium installs it)");
+        eprintln!("skipped: chromium is not on PATH (.ci/install-tools installs it)");
         return;
     };
     let dir = write_pages("render");
