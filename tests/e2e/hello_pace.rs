@@ -7,7 +7,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::support::{python, read_to_end_guarded, run, rust, Proc, HANG_GUARD, HELLO_REPLY};
+use crate::support::{
+    open_fds, poll_until, proc_describes_programs, python, read_to_end_guarded, run, rust,
+    tcp_exchange, Proc, HANG_GUARD, HELLO_REPLY,
+};
 
 /// How many clients may wait at once before the oldest is closed: the
 /// server's `WAITING_LIMIT`.
@@ -15,13 +18,6 @@ const WAITING_LIMIT: usize = 256;
 
 fn hello_server() -> (Proc, SocketAddr) {
     Proc::server(rust("hello-server"))
-}
-
-/// Sends `request` as one write and reads the reply to its end.
-fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.write_all(request).expect("send the request");
-    read_to_end_guarded(&mut stream).expect("a reply and a clean end of stream")
 }
 
 /// `count` connections that say nothing.
@@ -55,12 +51,6 @@ fn proc_status(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|dir| dir.count())
-        .unwrap_or(0)
-}
-
 /// This process's soft limit on open files, from `/proc/self/limits`.
 fn open_files_limit() -> Option<u64> {
     let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
@@ -68,25 +58,12 @@ fn open_files_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// Waits until `done` holds, checking every few milliseconds; `false` if
-/// it does not within the hang guard.
-fn poll_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + HANG_GUARD;
-    while !done() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10)); // poll interval: /proc has no change notification
-    }
-    true
-}
-
 #[test]
 fn a_request_behind_200_silent_connections_is_answered_and_they_stay_open() {
     let (server, addr) = hello_server();
     let silent = silent_clients(addr, 200);
     let started = Instant::now();
-    let reply = exchange(addr, b"GET /behind-200 HTTP/1.1\r\n\r\n");
+    let reply = tcp_exchange(addr, b"GET /behind-200 HTTP/1.1\r\n\r\n");
     let took = started.elapsed();
     assert_eq!(reply, HELLO_REPLY, "{}", server.report());
     server.wait_stdout("b'GET /behind-200 HTTP/1.1\\r\\n\\r\\n'\n");
@@ -124,7 +101,7 @@ fn a_20_mb_urllib_upload_gets_hello_world_and_the_server_keeps_serving() {
     );
     server.wait_stdout("b'POST /upload HTTP/1.1\\r\\n");
     assert_eq!(
-        exchange(addr, b"GET /after-upload HTTP/1.1\r\n\r\n"),
+        tcp_exchange(addr, b"GET /after-upload HTTP/1.1\r\n\r\n"),
         HELLO_REPLY,
         "{}",
         server.report()
@@ -185,8 +162,9 @@ fn past_the_limit_the_oldest_waiting_client_is_closed_with_a_note() {
 
 #[test]
 fn two_thousand_silent_connections_leave_it_serving_and_are_all_released() {
-    if !cfg!(target_os = "linux") {
-        eprintln!("skipped: counts descriptors and memory in /proc (Linux only)");
+    let test = "two_thousand_silent_connections_leave_it_serving_and_are_all_released";
+    if !proc_describes_programs(test) {
+        // Its point is the threads, descriptors and memory it counts there.
         return;
     }
     match open_files_limit() {
@@ -198,13 +176,16 @@ fn two_thousand_silent_connections_leave_it_serving_and_are_all_released() {
     }
     let (server, addr) = hello_server();
     let pid = server.pid();
-    assert_eq!(exchange(addr, b"GET /warm HTTP/1.1\r\n\r\n"), HELLO_REPLY);
+    assert_eq!(
+        tcp_exchange(addr, b"GET /warm HTTP/1.1\r\n\r\n"),
+        HELLO_REPLY
+    );
     server.wait_stdout("b'GET /warm HTTP/1.1\\r\\n\\r\\n'\n");
     let (fds_before, rss_before) = (open_fds(pid), proc_status(pid, "VmRSS:"));
 
     let silent = silent_clients(addr, 2000);
     assert_eq!(
-        exchange(addr, b"GET /behind-2000 HTTP/1.1\r\n\r\n"),
+        tcp_exchange(addr, b"GET /behind-2000 HTTP/1.1\r\n\r\n"),
         HELLO_REPLY,
         "{}",
         server.report()
@@ -214,7 +195,9 @@ fn two_thousand_silent_connections_leave_it_serving_and_are_all_released() {
     let closed = 2000 - WAITING_LIMIT;
     server.wait_stderr_count("个连接在等待", closed);
     // The closed ones' threads end as soon as they notice.
-    let bounded = poll_until(|| proc_status(pid, "Threads:") <= WAITING_LIMIT as u64 + 1);
+    let bounded = poll_until(HANG_GUARD, || {
+        proc_status(pid, "Threads:") <= WAITING_LIMIT as u64 + 1
+    });
     let (threads, rss_full) = (proc_status(pid, "Threads:"), proc_status(pid, "VmRSS:"));
     assert!(bounded, "{threads} threads\n{}", server.report());
 
@@ -222,7 +205,7 @@ fn two_thousand_silent_connections_leave_it_serving_and_are_all_released() {
     // request, as the listing prints `b''` for a client that closes.
     drop(silent);
     server.wait_stdout_count("b''\n", WAITING_LIMIT);
-    let released = poll_until(|| open_fds(pid) <= fds_before);
+    let released = poll_until(HANG_GUARD, || open_fds(pid) <= fds_before);
     assert!(
         released,
         "descriptors: {} now, {fds_before} before\n{}",
@@ -234,7 +217,10 @@ fn two_thousand_silent_connections_leave_it_serving_and_are_all_released() {
         rss_after <= rss_before + 16 * 1024,
         "RSS grew from {rss_before} KiB to {rss_after} KiB"
     );
-    assert_eq!(exchange(addr, b"GET /last HTTP/1.1\r\n\r\n"), HELLO_REPLY);
+    assert_eq!(
+        tcp_exchange(addr, b"GET /last HTTP/1.1\r\n\r\n"),
+        HELLO_REPLY
+    );
     eprintln!(
         "2000 silent: {closed} closed as oldest, {threads} threads, RSS {rss_before} → {rss_full} → {rss_after} KiB, fds {fds_before} → {}",
         open_fds(pid)
