@@ -192,6 +192,13 @@ fn a_second_client_is_refused() {
         second.is_err(),
         format!("a second client could connect to {addr}"),
     );
+    // A second chat-client is told why a running server may refuse it.
+    let mut command = rust("chat-client");
+    command.arg(&addr);
+    let mut second = run(command, b"");
+    second.assert_exit_code(1);
+    second.assert_stderr_contains("请先启动 chat-server");
+    second.assert_stderr_contains("一次只接受一个客户端");
 }
 
 #[test]

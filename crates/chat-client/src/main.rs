@@ -46,9 +46,13 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // Tried on each address the name resolves to, giving up on one after
     // `CONNECT_TIMEOUT` (the OS alone waits two minutes).
     let addrs = host_port.resolve()?;
-    let s = connect_each(&host_port, &addrs, "chat-server", |addr| {
-        TcpStream::connect_timeout(addr, CONNECT_TIMEOUT)
-    })?;
+    let s = connect_each(
+        &host_port,
+        &addrs,
+        "chat-server",
+        CHAT_SERVER_BUSY,
+        |addr| TcpStream::connect_timeout(addr, CONNECT_TIMEOUT),
+    )?;
     let peer = s
         .peer_addr()
         .or_fail(|| format!("无法读取 {host_port} 的地址"))?;
@@ -148,3 +152,8 @@ fn main() -> ExitCode {
         run,
     )
 }
+
+/// chat-server takes one client, then stops listening: a refusal may also
+/// mean that it is already chatting with someone.
+const CHAT_SERVER_BUSY: &str = "；如果 chat-server 已经在运行，它可能正在和另一个客户端聊天：\
+    它一次只接受一个客户端 (if it runs, it may be chatting with another client: it takes one)";

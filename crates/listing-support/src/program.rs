@@ -47,11 +47,12 @@ fn hint(error: &io::Error) -> &'static str {
         // that closed connections first stops, its port stays held for
         // about a minute (TIME_WAIT).
         io::ErrorKind::AddrInUse => {
-            "。端口已被占用：可能是刚停止的服务器还占着它（约一分钟后释放，教程的 Python \
-             服务器尤其如此），也可能另一个程序正在用它。请等一分钟再试，或换一个端口，\
-             例如 127.0.0.1:0 表示任选一个空闲端口 (the port is taken: a server that just \
-             stopped may hold it for about a minute, or another program uses it; wait a \
-             minute, or pass another port)"
+            "。端口已被占用：多半是另一个终端里的服务器还在运行，先按 Ctrl-C 停掉它；如果刚停止的 \
+             是教程的 Python 服务器（或刚停止的服务器之后要启动 Python 的），它关闭过的连接还会占着 \
+             端口约一分钟。也可以换一个端口，例如 127.0.0.1:0 表示任选一个空闲端口 (the port is \
+             taken: most likely a server still runs in another terminal, stop it with Ctrl-C; \
+             after the tutorial's Python server the port stays held for about a minute; or pass \
+             another port)"
         }
         _ => "",
     }
@@ -335,11 +336,13 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// one connects: what `TcpStream::connect` does over a list, with the
 /// client's own call (`TcpStream::connect_timeout`) in the program's code.
 /// The failure names the address that failed last; a refused connection
-/// says which program to start first (`partner`).
+/// says which program to start first (`partner`), and `when_busy`, what
+/// else a refusal can mean for that partner (empty: nothing).
 pub fn connect_each<T>(
     host_port: &HostPort,
     addrs: &[SocketAddr],
     partner: &str,
+    when_busy: &str,
     mut connect: impl FnMut(&SocketAddr) -> io::Result<T>,
 ) -> Result<T, Failure> {
     let mut last = None;
@@ -362,7 +365,7 @@ pub fn connect_each<T>(
     };
     Err(match error.kind() {
         io::ErrorKind::ConnectionRefused => Failure::runtime(format!(
-            "无法连接 {shown}: {error}。请先启动 {partner} (start {partner} first)"
+            "无法连接 {shown}: {error}。请先启动 {partner} (start {partner} first){when_busy}"
         )),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::runtime(format!(
             "无法连接 {shown}: {} 秒内没有应答，请检查地址和防火墙 \
@@ -470,7 +473,7 @@ mod tests {
     fn a_refused_connection_names_the_program_to_start() {
         let at = hp("127.0.0.1", 9);
         let addrs = at.resolve().unwrap(); // test: an IP resolves to itself
-        let refused = connect_each(&at, &addrs, "hello-server", |_| -> io::Result<()> {
+        let refused = connect_each(&at, &addrs, "hello-server", "", |_| -> io::Result<()> {
             Err(io::Error::from(io::ErrorKind::ConnectionRefused))
         });
         let Err(Failure::Runtime(message)) = refused else {

@@ -40,9 +40,12 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     // connected by one call, tried on each address the name resolves to,
     // giving up on one after `CONNECT_TIMEOUT` (the OS waits two minutes).
     let addrs = host_port.resolve()?;
-    let mut s = connect_each(&host_port, &addrs, "hello-server", |addr| {
+    let mut s = connect_each(&host_port, &addrs, "hello-server", "", |addr| {
         TcpStream::connect_timeout(addr, CONNECT_TIMEOUT)
     })?;
+    // A server may not wait for ever for the line (hello-server waits a
+    // minute): how long the typing took explains a close without a reply.
+    let connected = Instant::now();
     // py: send_data=input("请输入要发送的数据")
     let Some(send_data) = input("请输入要发送的数据")? else {
         return Err(Failure::runtime(
@@ -51,6 +54,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         ),
         ));
     };
+    let typing = connected.elapsed();
     // py: s.send(send_data.encode())
     // A server that has already closed (one that waits only so long for
     // a slow typist) fails the send: the same end as no reply at all.
@@ -58,7 +62,9 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         .map_err(|error| match error.kind() {
             io::ErrorKind::BrokenPipe
             | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted => closed_without_reply(&host_port, Some(&error)),
+            | io::ErrorKind::ConnectionAborted => {
+                closed_without_reply(&host_port, Some(&error), typing)
+            }
             _ => Failure::io(format_args!("向 {host_port} 发送失败"), &error),
         })?;
     // Say that nothing more is coming. Without it an empty line sends
@@ -76,11 +82,11 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
         s.set_read_timeout(Some(patience.until_next_note()))
             .or_fail(|| format!("无法设置 {host_port} 的读取时限"))?;
         match s.read(&mut reply) {
-            Ok(0) => return Err(closed_without_reply(&host_port, None)),
+            Ok(0) => return Err(closed_without_reply(&host_port, None, typing)),
             Ok(length) => break length,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) if is_timeout(&error) => patience.still_waiting(&host_port)?,
-            Err(error) => return Err(closed_without_reply(&host_port, Some(&error))),
+            Err(error) => return Err(closed_without_reply(&host_port, Some(&error), typing)),
         }
     };
     let recv_data = decode_all(&reply[..length]);
@@ -159,13 +165,31 @@ fn is_timeout(error: &io::Error) -> bool {
     )
 }
 
+/// Typing slower than this may outlast a server's patience.
+const SLOW_TYPING: Duration = Duration::from_secs(30);
+
 /// The server ended the connection (or reset it: `error`) before sending
-/// a byte: an empty reply would look like success.
-fn closed_without_reply(host_port: &HostPort, error: Option<&io::Error>) -> Failure {
-    let how = match error {
+/// a byte: an empty reply would look like success. `typing` is how long
+/// the line took to type after connecting: long enough, and the server
+/// may have given up waiting for it.
+fn closed_without_reply(
+    host_port: &HostPort,
+    error: Option<&io::Error>,
+    typing: Duration,
+) -> Failure {
+    let mut how = match error {
         None => String::new(),
         Some(error) => format!(": {error}"),
     };
+    if typing >= SLOW_TYPING {
+        how.push_str(&format!(
+            "。从连接到输入完用了 {} 秒，服务器可能等不及，已经关闭了连接（hello-server 最多等 \
+             60 秒）；请重新运行，连接后尽快输入 (it took {} s to type the line: the server may \
+             have stopped waiting; run again and type sooner)",
+            typing.as_secs(),
+            typing.as_secs()
+        ));
+    }
     Failure::runtime(format!(
         "{host_port} 没有回复就关闭了连接 (the server closed the connection without a reply){how}"
     ))
