@@ -148,7 +148,12 @@ fn listing_of(krate: &str) -> Result<&'static str, TaskError> {
         .iter()
         .find(|(name, _)| *name == krate)
         .map(|(_, listing)| *listing)
-        .ok_or_else(|| TaskError::usage(format!("unknown crate {krate:?}")))
+        .ok_or_else(|| {
+            TaskError::usage(format!(
+                "未知的 crate / unknown crate {krate:?}: {}",
+                crate::PROGRAMS.join(", ")
+            ))
+        })
 }
 
 /// The groups of a crate, read from its `main.rs`.
@@ -623,7 +628,12 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         ));
         return Ok(());
     }
-    let krate = krate.ok_or_else(|| TaskError::usage("which crate? (or --check, --html)"))?;
+    let krate = krate.ok_or_else(|| {
+        TaskError::usage(format!(
+            "要对照哪个 crate？/ which crate? ({}; or --check, --html)",
+            crate::PROGRAMS.join(", ")
+        ))
+    })?;
     let groups = groups_of(krate)?;
     if markdown {
         out(&render_markdown(krate, &groups));

@@ -108,8 +108,9 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             }
         }
     }
-    let pairing = pairing
-        .ok_or_else(|| TaskError::usage("demo needs a pairing: hello, tcp, chat, udp or all"))?;
+    let pairing = pairing.ok_or_else(|| {
+        TaskError::usage("demo 需要一对程序 / demo needs a pairing: hello, tcp, chat, udp, all")
+    })?;
     if live && pairing != "chat" {
         return Err(TaskError::usage("--live goes with the chat pairing only"));
     }
@@ -473,7 +474,7 @@ impl Session {
         self.show_ending(index);
         self.show_note(
             index,
-            "(stopped by the demo: it serves forever, as the listing does)",
+            "（演示结束时停止它：它和教程程序一样一直服务 / stopped by the demo: it serves forever, as the listing does)",
         );
         Ok(())
     }

@@ -112,8 +112,9 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             }
         }
     }
-    let pairing = pairing
-        .ok_or_else(|| TaskError::usage("trace needs a pairing: hello, tcp, chat or udp"))?;
+    let pairing = pairing.ok_or_else(|| {
+        TaskError::usage("trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp")
+    })?;
     let stack = check_strace()?;
     if build {
         build_with_frame_pointers()?;
