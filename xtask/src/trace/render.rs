@@ -10,12 +10,10 @@ use crate::width::{expand_tabs, pad, wrap_text as wrap};
 /// At most this many calls are listed in one cell; the rest are counted.
 const MOST_CALLS: usize = 24;
 
-/// The terminal's width: $COLUMNS, else 100.
+/// The terminal's width, as `compare` finds it ($COLUMNS, else the
+/// terminal's own answer, else 100).
 pub fn columns() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
+    crate::compare::terminal_columns()
 }
 
 /// A cell as lines: the calls, then the counted rest.
