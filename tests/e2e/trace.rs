@@ -297,5 +297,5 @@ fn trace_without_a_pairing_is_a_usage_error() {
     command.arg("trace");
     let mut trace = crate::support::run(command, b"");
     trace.assert_exit_code(2);
-    trace.assert_stderr_contains("hello, tcp, chat or udp");
+    trace.assert_stderr_contains("trace needs a pairing: hello, tcp, chat, udp");
 }
