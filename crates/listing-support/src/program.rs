@@ -245,7 +245,8 @@ pub fn usage(about: &About, default_addr: &DefaultAddr) -> String {
          \x20 ADDR        写作 host:port (IPv6: [::1]:8080)\n\
          \x20             默认 / default: {default}\n\
          \x20 -h, --help  显示本帮助 / show this help\n\n\
-         结束输入 / end of input: {END_OF_INPUT}；停止程序 / stop: Ctrl-C\n",
+         停止程序 / stop: Ctrl-C\n\
+         读键盘的程序（客户端、聊天）结束输入 / end of typed input (clients, chat): {END_OF_INPUT}\n",
         name = about.name,
         description = about.description,
     )
