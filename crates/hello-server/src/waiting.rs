@@ -266,8 +266,8 @@ mod tests {
     use std::net::TcpListener;
 
     fn entry(listener: &TcpListener, id: u64, state: State) -> Entry {
-        let conn = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let addr = conn.local_addr().unwrap();
+        let conn = TcpStream::connect(listener.local_addr().unwrap()).unwrap(); // test: loopback
+        let addr = conn.local_addr().unwrap(); // test: a connected socket has one
         Entry {
             id,
             addr,
@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn the_oldest_waiter_goes_first_then_the_oldest_lingerer() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap(); // test: port 0 on loopback
         let mut registry = Registry::default();
         registry.entries.extend([
             entry(&listener, 0, State::Lingering),

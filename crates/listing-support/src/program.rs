@@ -461,7 +461,7 @@ mod tests {
         let error = io::Error::new(io::ErrorKind::AddrInUse, "Address already in use");
         let failed: Result<(), Failure> = Err(error).or_fail(|| "无法绑定 127.0.0.1:8080");
         let Err(Failure::Runtime(message)) = failed else {
-            panic!("not a runtime failure: {failed:?}");
+            panic!("not a runtime failure: {failed:?}"); // test: the assertion itself
         };
         assert!(
             message.starts_with("无法绑定 127.0.0.1:8080: Address already in use。端口已被占用"),
