@@ -675,8 +675,11 @@ fn chat_live(style: Paint) -> Result<(), TaskError> {
         );
         if received > answered {
             answered = received;
+            // `0` ends the chat: the client is leaving, nobody to answer.
+            let stdout = &session.programs[server].process.stdout;
+            let ended = stdout.ends_with("接收到的数据为: 0\n".as_bytes());
             let reply = format!("收到你的第 {answered} 条消息 (message {answered} received)");
-            if session.programs[server].process.exited().is_none() {
+            if !ended && session.programs[server].process.exited().is_none() {
                 let _ = session.type_line(server, &reply);
             }
         }
