@@ -174,12 +174,13 @@ pub fn crate_page(
     let _ = write!(
         html,
         "<header>\n<h1>{krate} <span class=\"arrow\">\u{21c4}</span> {listing}</h1>\n\
-         <p>左边是教程的 Python 清单 {listing}（引自 <code>crates/{krate}/src/main.rs</code> 的 \
-         <code>// py:</code> 注释），右边是做同一件事的 Rust。\
+         <p>教程的 Python 清单 {listing}（引自 <code>crates/{krate}/src/main.rs</code> 的 \
+         <code>// py:</code> 注释）和做同一件事的 Rust：宽屏上左右并排，窄屏上每组先 Python 后 Rust。\
          <span class=\"hint\">把鼠标移到一行上或轻触它，另一边对应的代码会高亮。</span></p>\n\
-         <p lang=\"en\">Left: the tutorial's Python listing {listing}, as the <code>// py:</code> \
-         lines of <code>crates/{krate}/src/main.rs</code> quote it. Right: the Rust that does \
-         each line's job. <span class=\"hint\">Hover over or tap a line to highlight its \
+         <p lang=\"en\">The tutorial's Python listing {listing}, as the <code>// py:</code> \
+         lines of <code>crates/{krate}/src/main.rs</code> quote it, and the Rust that does \
+         each line's job: side by side on a wide screen, each group's Python then its Rust on a \
+         narrow one. <span class=\"hint\">Hover over or tap a line to highlight its \
          counterpart.</span></p>\n\
          <p class=\"jump\"><a href=\"#differences\">与教程的不同 · Differences from the tutorial</a></p>\n\
          </header>\n",
@@ -324,8 +325,9 @@ aside tr{border:1px solid var(--line);border-left:4px solid #8c959f;border-radiu
 aside td{padding:.15rem 0}
 aside td::before{content:attr(data-label);display:block;font-size:11px;font-weight:600;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 aside .from{font-size:12px;color:var(--muted)}
+main.index{overflow-x:auto}
 main.index table{border-collapse:collapse;margin-top:.5rem}
-main.index th,main.index td{border:1px solid var(--line);padding:.4rem .8rem;text-align:left}
+main.index th,main.index td{border:1px solid var(--line);padding:.4rem .5rem;text-align:left}
 main.index td:nth-child(n+3){text-align:right}
 main.index td:first-child{white-space:nowrap}
 a{color:#0969da}
