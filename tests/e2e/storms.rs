@@ -11,7 +11,7 @@ use listing_support::builtins::repr::bytes_repr;
 use crate::support::{
     local_udp_socket, open_fds, poll_until, proc_describes_programs, python, python_lines,
     read_to_end_guarded, rust, tcp_exchange, with_addr, Proc, Rng, CONVERTED, HANG_GUARD,
-    HELLO_REPLY, NOT_A_TEMPERATURE,
+    HELLO_REPLY, NOT_A_TEMPERATURE, TRY_A_NUMBER,
 };
 
 /// What one connection of the hello-server storm does.
@@ -277,7 +277,7 @@ fn udp_server_answers_500_random_datagrams_exactly_or_with_the_error_reply() {
             } else {
                 bytes_repr(head)
             };
-            server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}{shown}"));
+            server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}{shown}{TRY_A_NUMBER}"));
             server.assert_exit_code(1);
         } else {
             server.assert_reply(reply, expected);

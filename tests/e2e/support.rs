@@ -42,6 +42,8 @@ pub const UDP_BANNER: &str = "绑定UDP到8888端口\n";
 pub const CONVERTED: &str = "转换后的温度(单位:华氏温度):";
 /// What udp-server's reply starts with when it could not.
 pub const NOT_A_TEMPERATURE: &str = "无法把输入转换为温度: ";
+/// What that reply ends with: what to type instead.
+pub const TRY_A_NUMBER: &str = "。请输入一个数字，例如 37 (type a number, such as 37)";
 
 /// The text of all the messages a chat program printed, joined: each print
 /// is `RECEIVED`, the text, and one newline; prompts are left out.

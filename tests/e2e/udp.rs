@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::support::{
     assert_bytes_eq, local_udp_socket, python, run, rust, with_addr, Proc, CONVERTED,
-    NOT_A_TEMPERATURE, UDP_BANNER, UDP_PROMPT,
+    NOT_A_TEMPERATURE, TRY_A_NUMBER, UDP_BANNER, UDP_PROMPT,
 };
 
 /// One conversation: a fresh server, one client typing `typed`. Returns
@@ -126,21 +126,26 @@ fn input_the_listing_cannot_convert_gets_an_error_reply() {
     ];
     for (datagram, shown) in cases {
         let (mut server, reply) = datagram_to(rust("udp-server"), datagram);
-        server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}{shown}"));
+        server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}{shown}{TRY_A_NUMBER}"));
         server.assert_exit_code(1);
         server.assert_stdout_eq(UDP_BANNER);
         server.assert_stderr_contains("不是温度数字");
     }
     let long = [b'z'; 100];
     let (server, reply) = datagram_to(rust("udp-server"), &long);
-    server.assert_reply(reply, format!("{NOT_A_TEMPERATURE}b'{}'…", "z".repeat(64)));
+    server.assert_reply(
+        reply,
+        format!("{NOT_A_TEMPERATURE}b'{}'…{TRY_A_NUMBER}", "z".repeat(64)),
+    );
 }
 
 #[test]
 fn the_client_prints_an_error_reply_and_exits_0() {
     let (_, mut client) = converse(rust("udp-server"), rust("udp-client"), b"hot\n");
     client.assert_exit_code(0);
-    client.assert_stdout_eq(format!("{UDP_PROMPT}{NOT_A_TEMPERATURE}b'hot'\n"));
+    client.assert_stdout_eq(format!(
+        "{UDP_PROMPT}{NOT_A_TEMPERATURE}b'hot'{TRY_A_NUMBER}\n"
+    ));
 }
 
 #[test]
@@ -166,7 +171,7 @@ fn chinese_that_is_no_number_is_named_as_typed_in_the_reply() {
         "三十七\n".as_bytes(),
     );
     client.assert_stdout_eq(format!(
-        "{UDP_PROMPT}{NOT_A_TEMPERATURE}b'\\xe4\\xb8\\x89\\xe5\\x8d\\x81\\xe4\\xb8\\x83'（输入的是「三十七」）\n"
+        "{UDP_PROMPT}{NOT_A_TEMPERATURE}b'\\xe4\\xb8\\x89\\xe5\\x8d\\x81\\xe4\\xb8\\x83'（输入的是「三十七」）{TRY_A_NUMBER}\n"
     ));
 }
 

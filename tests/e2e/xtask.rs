@@ -99,7 +99,7 @@ fn demo_udp_shows_three_conversions_and_a_bad_input() {
             "› ３６．６",
             "转换后的温度(单位:华氏温度):97.88000000000001",
             "› abc",
-            "[udp-client] 无法把输入转换为温度: b'abc'",
+            "[udp-client] 无法把输入转换为温度: b'abc'。请输入一个数字，例如 37 (type a number, such as 37)",
         ],
     );
 }

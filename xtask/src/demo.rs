@@ -631,7 +631,11 @@ fn udp(style: Paint) -> Result<(), TaskError> {
         ("37", "98.60000000000001", 0),
         ("-40", "-40.0", 0),
         ("３６．６", "97.88000000000001", 0),
-        ("abc", "无法把输入转换为温度: b'abc'", 1),
+        (
+            "abc",
+            "无法把输入转换为温度: b'abc'。请输入一个数字，例如 37 (type a number, such as 37)",
+            1,
+        ),
     ];
     for (typed, shown, server_code) in runs {
         let (server, addr) = session.start_server("udp-server", &[])?;

@@ -55,7 +55,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     let Some(celsius) = parse_float(&full_width_to_ascii(data)) else {
         // The listing dies here of a ValueError and its client waits
         // forever: tell the client instead, then stop with an error.
-        let reply = format!("无法把输入转换为温度: {}", shown(data));
+        let reply = format!("无法把输入转换为温度: {}{TRY_A_NUMBER}", shown(data));
         let sent = s.send_to(reply.as_bytes(), addr);
         let mut message = format!("{addr} 发来的 {} 不是温度数字，已回复错误信息", shown(data));
         if let Err(error) = sent {
@@ -90,6 +90,8 @@ fn main() -> ExitCode {
 const ADDR: &str = "127.0.0.1:8888";
 /// The largest UDP datagram: the receive buffer takes any whole.
 const MAX_DATAGRAM: usize = 65_536;
+/// What the error reply suggests instead.
+const TRY_A_NUMBER: &str = "。请输入一个数字，例如 37 (type a number, such as 37)";
 /// How much of unconvertible input the error reply shows.
 const SHOWN_LIMIT: usize = 64;
 
