@@ -348,7 +348,7 @@ fn ask_terminal() -> Option<usize> {
     use std::process::{Command, Stdio};
     let run = |program: &str, args: &[&str], tty: bool| -> Option<String> {
         let mut command = Command::new(program);
-        command.args(args).stdout(Stdio::piped());
+        command.args(args);
         if tty {
             // The tool asks the terminal on its stdin or stderr; stdout is
             // the pipe its answer comes back on.
@@ -361,11 +361,7 @@ fn ask_terminal() -> Option<usize> {
         } else {
             command.stdin(Stdio::null()).stderr(Stdio::null());
         }
-        let output = command.output().ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        crate::harness::stdout_of_tool(command)
     };
     if cfg!(windows) {
         // `mode con`: lines, then columns (the labels are translated).

@@ -349,6 +349,17 @@ pub fn run_to_end(label: &str, command: Command, timeout: Duration) -> Result<Fi
     })
 }
 
+/// Runs a short tool whose stdin and stderr the caller has set (a terminal
+/// query reads the terminal itself) to its end, keeping its stdout; `None`
+/// if it could not start or failed.
+pub fn stdout_of_tool(mut command: Command) -> Option<String> {
+    let output = command.stdout(Stdio::piped()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// Where `needle` first stands in `haystack`.
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
