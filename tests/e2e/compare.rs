@@ -11,16 +11,7 @@ use std::time::Duration;
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
-use crate::support::{bin, run, workspace_root, Proc, HANG_GUARD};
-
-const CRATES: [(&str, &str); 6] = [
-    ("hello-server", "hello_server.py"),
-    ("tcp-client", "tcp_client.py"),
-    ("chat-server", "chat_server.py"),
-    ("chat-client", "chat_client.py"),
-    ("udp-server", "udp_server.py"),
-    ("udp-client", "udp_client.py"),
-];
+use crate::support::{bin, listing_of, run, workspace_root, Proc, HANG_GUARD, PROGRAMS};
 
 /// What marks a continued line in the terminal view.
 const CONTINUED: char = '\u{21aa}';
@@ -85,10 +76,19 @@ fn quotes(krate: &str) -> (String, Vec<Vec<String>>) {
 }
 
 fn compare_at(krate: &str, width: usize) -> String {
-    let output = AssertCommand::new(bin("xtask"))
-        .args(["compare", krate])
-        .env("COLUMNS", width.to_string())
-        .env_remove("NO_COLOR")
+    compare_output(krate, Some(width))
+}
+
+/// What `cargo xtask compare <krate>` prints, with `COLUMNS` set to
+/// `width` or (`None`) unset.
+fn compare_output(krate: &str, width: Option<usize>) -> String {
+    let mut command = AssertCommand::new(bin("xtask"));
+    command.args(["compare", krate]).env_remove("NO_COLOR");
+    match width {
+        Some(width) => command.env("COLUMNS", width.to_string()),
+        None => command.env_remove("COLUMNS"),
+    };
+    let output = command
         .timeout(HANG_GUARD)
         .assert()
         .success()
@@ -155,23 +155,14 @@ fn compare_shows_python_beside_rust_within_the_width() {
 
 #[test]
 fn compare_on_a_pipe_without_columns_is_100_wide() {
-    let output = AssertCommand::new(bin("xtask"))
-        .args(["compare", "chat-client"])
-        .env_remove("COLUMNS")
-        .timeout(HANG_GUARD)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(output).expect("compare prints UTF-8");
+    let text = compare_output("chat-client", None);
     let widest = text.lines().map(columns).max().unwrap_or(0);
     assert_eq!(widest, 100, "{text}");
 }
 
 #[test]
 fn compare_fits_60_80_100_and_160_columns_without_cutting_a_token() {
-    for (krate, _) in CRATES {
+    for krate in PROGRAMS {
         let (source, groups) = quotes(krate);
         let python: Vec<String> = groups.iter().flatten().map(|l| expand_tabs(l)).collect();
         let sources: Vec<String> = source
@@ -467,7 +458,8 @@ fn compare_html_pages_hold_every_listing_line_and_group_offline() {
     let index = read_page(&dir.0, "index.html");
     assert_balanced(&index, "index.html");
     assert_offline(&index, "index.html");
-    for (krate, listing) in CRATES {
+    for krate in PROGRAMS {
+        let listing = listing_of(krate);
         let name = format!("{krate}.html");
         let page = read_page(&dir.0, &name);
         assert!(
@@ -476,7 +468,7 @@ fn compare_html_pages_hold_every_listing_line_and_group_offline() {
         );
         assert_balanced(&page, &name);
         assert_offline(&page, &name);
-        assert!(page.contains(listing), "{name} does not name {listing}");
+        assert!(page.contains(&listing), "{name} does not name {listing}");
         assert!(page.contains("与教程的不同") && page.contains("Differences from the tutorial"));
         assert!(page.contains("@media print") && page.contains("max-width:760px"));
         let (_, groups) = quotes(krate);
@@ -576,7 +568,7 @@ fn compare_html_pages_render_in_chromium_at_desktop_and_phone_width() {
         return;
     };
     let dir = write_pages("render");
-    let mut pages: Vec<String> = CRATES.iter().map(|(k, _)| format!("{k}.html")).collect();
+    let mut pages: Vec<String> = PROGRAMS.iter().map(|k| format!("{k}.html")).collect();
     pages.push("index.html".to_string());
     let sizes = [("desktop", (1280, 900)), ("phone", (390, 844))];
     let mut jobs = pages

@@ -8,17 +8,8 @@ use predicates::prelude::*;
 
 use crate::support::{
     local_udp_socket, rust, rust_assert, tcp_exchange, Proc, CHAT_SERVER_CONNECTED, HANG_GUARD,
-    HELLO_REPLY,
+    HELLO_REPLY, PROGRAMS,
 };
-
-const PROGRAMS: [&str; 6] = [
-    "hello-server",
-    "tcp-client",
-    "chat-server",
-    "chat-client",
-    "udp-server",
-    "udp-client",
-];
 
 #[test]
 fn every_binary_refuses_bad_arguments_with_usage_and_exit_2() {

@@ -18,6 +18,21 @@ pub const HANG_GUARD: Duration = Duration::from_secs(10);
 
 // What the programs print, as the listings print it.
 
+/// The six programs, in the tutorial's order.
+pub const PROGRAMS: [&str; 6] = [
+    "hello-server",
+    "tcp-client",
+    "chat-server",
+    "chat-client",
+    "udp-server",
+    "udp-client",
+];
+
+/// The tutorial's listing a program mirrors: `hello-server` → `hello_server.py`.
+pub fn listing_of(program: &str) -> String {
+    format!("{}.py", program.replace('-', "_"))
+}
+
 /// The reply every hello server sends.
 pub const HELLO_REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
 /// hello-server's first stdout line.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
-use crate::support::{bin, run, Proc, HANG_GUARD};
+use crate::support::{bin, run, Proc, HANG_GUARD, PROGRAMS};
 
 /// Runs `xtask demo <pairing> --no-build` (the support module built the
 /// programs) and returns it, ended.
@@ -255,14 +255,7 @@ fn bench_quick_prints_one_table_with_every_row() {
     }
     // strace may not be installed: the row is there, measured or not.
     cells("hello-server 每个请求的系统调用 / system calls per request (strace, 20 requests)");
-    for program in [
-        "hello-server",
-        "tcp-client",
-        "chat-server",
-        "chat-client",
-        "udp-server",
-        "udp-client",
-    ] {
+    for program in PROGRAMS {
         let size = cells(&format!("{program} debug 二进制 / binary, KiB"));
         assert!(size[0].is_some_and(|kib| kib > 0.0), "{program}\n{table}");
         assert_eq!(size[1..], [None, None], "{program}\n{table}");
