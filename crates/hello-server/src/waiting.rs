@@ -186,12 +186,7 @@ impl Waiting {
         }
         let data = match received {
             Ok(length) => &buffer[..length],
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(error) if program::timed_out(&error) => {
                 program::warn(format!(
                     "与 {addr} 的连接: {} 秒内没有收到请求，不回复，关闭连接",
                     IDLE_TIMEOUT.as_secs()
@@ -238,11 +233,7 @@ fn read_the_rest(conn: &TcpStream, addr: SocketAddr) {
             Ok(0) => return,
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {} // The deadline check above ends it.
+            Err(error) if program::timed_out(&error) => {} // The deadline check above ends it.
             Err(_) => return, // Reset or closed for a newer client: done.
         }
     }

@@ -329,6 +329,15 @@ pub fn end_prompt_line() {
     }
 }
 
+/// Whether a read ended because its time-out passed (`WouldBlock` on
+/// Unix, `TimedOut` on Windows).
+pub fn timed_out(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
 /// How long one connection attempt may take before the client gives up on
 /// that address (the OS alone waits about two minutes).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -85,7 +85,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
             Ok(0) => return Err(closed_without_reply(&host_port, None, typing)),
             Ok(length) => break length,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) if is_timeout(&error) => patience.still_waiting(&host_port)?,
+            Err(error) if program::timed_out(&error) => patience.still_waiting(&host_port)?,
             Err(error) => return Err(closed_without_reply(&host_port, Some(&error), typing)),
         }
     };
@@ -155,14 +155,6 @@ impl Patience {
         }
         Ok(())
     }
-}
-
-/// A read that timed out (`WouldBlock` on Unix, `TimedOut` on Windows).
-fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 /// Typing slower than this may outlast a server's patience.
