@@ -279,13 +279,25 @@ pub fn main(
     // Input ended at a prompt (Ctrl-D): the shell's prompt comes next and
     // must not be glued to ours.
     end_prompt_line();
+    ExitCode::from(exit_code(outcome))
+}
+
+/// Reports a runtime failure on stderr; 0 for done (or stdout gone), 1 for
+/// a failure.
+fn exit_code(outcome: Result<(), Failure>) -> u8 {
     match outcome {
-        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::StdoutClosed) => 0,
         Err(Failure::Runtime(message)) => {
             warn(message);
-            ExitCode::FAILURE
+            1
         }
     }
+}
+
+/// Ends the program from a thread other than `main`'s, as [`main`] ends it
+/// for the same failure.
+pub fn exit(failure: Failure) -> ! {
+    std::process::exit(exit_code(Err(failure)).into())
 }
 
 fn default_host_port(default_addr: &DefaultAddr) -> Result<HostPort, Failure> {
@@ -389,12 +401,15 @@ pub fn connect_each<T>(
 
 /// The readiness line, `listening on {addr}`: the first line a server
 /// writes on stderr, once its socket is bound, so that tests and demos know
-/// where and when to connect.
-pub fn listening_on(addr: SocketAddr) {
+/// where and when to connect. Takes what `local_addr()` returned, and
+/// gives back the address.
+pub fn listening_on(local_addr: io::Result<SocketAddr>) -> Result<SocketAddr, Failure> {
+    let addr = local_addr.or_fail(|| "无法读取监听地址")?;
     // One write, as Python's print makes one: stderr is unbuffered.
     let mut stderr = io::stderr().lock();
     let _ = stderr.write_all(format!("listening on {addr}\n").as_bytes());
     let _ = stderr.flush();
+    Ok(addr)
 }
 
 #[cfg(test)]

@@ -35,10 +35,7 @@ fn run(host_port: HostPort) -> Result<(), Failure> {
     let addrs = host_port.resolve()?;
     let s = UdpSocket::bind(&addrs[..]).or_fail(|| format!("无法绑定 {host_port}"))?;
     // The readiness line on stderr, for tests and `cargo xtask demo`.
-    let local_addr = s
-        .local_addr()
-        .or_fail(|| format!("无法读取 {host_port} 的监听地址"))?;
-    program::listening_on(local_addr);
+    let local_addr = program::listening_on(s.local_addr())?;
     // py: print('绑定UDP到8888端口')
     // The listing's words name 8888 whatever the port; they stay as they
     // are, and the readiness line above gives the real address.

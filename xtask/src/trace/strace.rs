@@ -309,9 +309,18 @@ fn option_value(name: &str, value: &str) -> String {
         if let Some(quoted) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             let bytes = unescape(quoted);
             if bytes.len() >= 16 {
-                let mut seconds = [0u8; 8];
-                seconds.copy_from_slice(&bytes[..8]);
-                return format!(", {} s", u64::from_le_bytes(seconds));
+                // struct timeval: seconds, then microseconds.
+                let field = |at: usize| {
+                    let mut field = [0u8; 8];
+                    field.copy_from_slice(&bytes[at..at + 8]);
+                    u64::from_le_bytes(field)
+                };
+                let (seconds, micros) = (field(0), field(8));
+                return if seconds == 0 && micros > 0 {
+                    format!(", {} ms", micros as f64 / 1000.0)
+                } else {
+                    format!(", {seconds} s")
+                };
             }
         }
     }
