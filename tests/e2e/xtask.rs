@@ -153,13 +153,13 @@ fn no_task_or_an_unknown_one_lists_the_tasks_and_exits_2() {
     }
 }
 
-/// The bench prints one table with every row, each row's numbers parsing
-/// (a thousands comma allowed), both sides measured where both have the
-/// program. Counts are tiny and the programs are the debug builds the
-/// support module made (`--dev --no-build`): this checks the table's
-/// shape, not its numbers.
+/// The bench prints its two tables with every row, each row's numbers
+/// parsing (a thousands comma allowed), both sides measured where both
+/// have the program, and no request failed. Counts are tiny and the
+/// programs are the debug builds the support module made (`--dev
+/// --no-build`): this checks the tables' shape, not their numbers.
 #[test]
-fn bench_quick_prints_one_table_with_every_row() {
+fn bench_quick_prints_both_tables_with_every_row() {
     let mut command = std::process::Command::new(bin("xtask"));
     command.args([
         "bench",
@@ -170,14 +170,10 @@ fn bench_quick_prints_one_table_with_every_row() {
         "1",
         "--requests",
         "40",
-        "--concurrency",
-        "4",
         "--starts",
         "1",
         "--chat-lines",
         "30",
-        "--syscall-requests",
-        "20",
     ]);
     let mut bench = Proc::start(command);
     bench.close_stdin();
@@ -186,77 +182,76 @@ fn bench_quick_prints_one_table_with_every_row() {
     }
     bench.assert_exit_code(0);
     let table = bench.stdout_text();
-    // A row's cells stand two spaces or more apart: measure, Rust, Python,
-    // Rust/Python; `—` where there is no value.
-    let cells = |start: &str| -> Vec<Option<f64>> {
-        let line = table
-            .lines()
-            .find(|line| line.starts_with(start))
-            .unwrap_or_else(|| panic!("no row {start:?}\n{}", bench.report()));
-        let cells: Vec<&str> = line
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        assert_eq!(cells.len(), 4, "{line:?}\n{}", bench.report());
-        cells[1..]
-            .iter()
-            .map(|cell| match *cell {
-                "—" => None,
-                number => Some(number.replace(',', "").parse().unwrap_or_else(|_| {
-                    panic!("{number:?} in {line:?} is no number\n{}", bench.report())
-                })),
-            })
-            .collect()
+    // A row: its name (which may hold spaces), then its numbers, `—` where
+    // there is no value (a thousands comma allowed).
+    let numbers = |line: &str, name: &str| -> Option<Vec<Option<f64>>> {
+        let rest = line[name.len()..].split_whitespace();
+        rest.map(|cell| match cell {
+            "—" => Some(None),
+            number => number.replace(',', "").parse().ok().map(Some),
+        })
+        .collect()
+    };
+    // The first row named `name` whose numbers all parse, and fit.
+    let row = |name: &str, fits: &dyn Fn(&[Option<f64>]) -> bool| -> Vec<Option<f64>> {
+        let rows = table.lines().filter(|line| line.starts_with(name));
+        let mut rows = rows.filter_map(|line| numbers(line, name));
+        rows.find(|cells| fits(cells))
+            .unwrap_or_else(|| panic!("no row {name:?} of numbers as expected\n{}", bench.report()))
     };
     assert!(table.contains("measure"), "{}", bench.report());
+    assert!(
+        !table.contains("failed"),
+        "a request failed\n{}",
+        bench.report()
+    );
     let on_linux = cfg!(target_os = "linux");
+    // The cost table: for each server at 1, 8 and 64 clients, its clients,
+    // ÷ bare, CPU µs per request, threads/1k, calls/req and req/s.
+    for server in ["裸循环 bare loop", "hello-server", "Python 教程程序"] {
+        for clients in [1.0, 8.0, 64.0] {
+            let cells = row(server, &|cells| {
+                cells.len() == 6 && cells[0] == Some(clients)
+            });
+            assert!(
+                cells[5].is_some(),
+                "{server} at {clients}: no req/s\n{table}"
+            );
+            if on_linux {
+                assert!(
+                    cells[1].is_some() && cells[2].is_some(),
+                    "{server}\n{table}"
+                );
+            }
+            if on_linux && server.contains("bare") {
+                assert_eq!(
+                    cells[1],
+                    Some(1.0),
+                    "the bare loop is its reference\n{table}"
+                );
+            }
+        }
+    }
     let both_sides = [
-        (
-            "hello-server 每秒请求数 / requests/s (40 requests, 4 connections)",
-            true,
-        ),
-        ("hello-server 失败的请求 / failed requests (all runs)", true),
-        (
-            "hello-server 每个请求的 CPU / CPU per request, µs",
-            on_linux,
-        ),
         ("hello-server 内存峰值 / peak RSS, KiB", on_linux),
-        (
-            "hello-server 启动到就绪行 / start-up to readiness line, ms",
-            true,
-        ),
-        (
-            "chat-server 启动到就绪行 / start-up to readiness line, ms",
-            true,
-        ),
-        (
-            "udp-server 启动到就绪行 / start-up to readiness line, ms",
-            true,
-        ),
-        (
-            "一次 UDP 转换 / UDP conversion, both programs started and exited, ms",
-            true,
-        ),
-        ("聊天每秒行数 / chat lines/s (30 lines", true),
+        ("hello-server 启动到就绪 / start-up, ms", true),
+        ("chat-server 启动到就绪 / start-up, ms", true),
+        ("udp-server 启动到就绪 / start-up, ms", true),
+        ("一次 UDP 转换 / one UDP conversion, ms", true),
+        ("聊天每秒行数 / chat lines/s (30 lines)", true),
     ];
-    for (row, measured) in both_sides {
-        let [rust, python, ratio] = cells(row)[..] else {
+    let three = |cells: &[Option<f64>]| cells.len() == 3;
+    for (name, measured) in both_sides {
+        let [rust, python, ratio] = row(name, &three)[..] else {
             unreachable!()
         };
         if measured {
-            assert!(rust.is_some() && python.is_some(), "row {row:?}\n{table}");
-        }
-        if row.contains("failed") {
-            assert_eq!((rust, python), (Some(0.0), Some(0.0)), "{table}");
-        } else if measured {
-            assert!(ratio.is_some(), "row {row:?} has no ratio\n{table}");
+            assert!(rust.is_some() && python.is_some(), "row {name:?}\n{table}");
+            assert!(ratio.is_some(), "row {name:?} has no ratio\n{table}");
         }
     }
-    // strace may not be installed: the row is there, measured or not.
-    cells("hello-server 每个请求的系统调用 / system calls per request (strace, 20 requests)");
     for program in PROGRAMS {
-        let size = cells(&format!("{program} debug 二进制 / binary, KiB"));
+        let size = row(&format!("{program} debug 二进制 / binary, KiB"), &three);
         assert!(size[0].is_some_and(|kib| kib > 0.0), "{program}\n{table}");
         assert_eq!(size[1..], [None, None], "{program}\n{table}");
     }

@@ -1,5 +1,5 @@
-//! What Linux says of a running process (`/proc`) and of its system calls
-//! (`strace -c`). Elsewhere these give `None` and the rows say so.
+//! What Linux says of a running process (`/proc`). Elsewhere these give
+//! `None`, and the tables say so.
 
 use std::time::Duration;
 
@@ -67,36 +67,6 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {os} {}", kernel.trim())
 }
 
-/// From `strace -c`'s table (`% time  seconds  usecs/call  calls  errors
-/// syscall`, errors empty where there were none): the calls that returned
-/// (calls minus errors: the `accept4` the final kill interrupts is one),
-/// per request, in total and by call for those made at least once per
-/// 200 requests.
-pub fn syscalls_per_request(summary: &[String], requests: usize) -> Option<(f64, String)> {
-    let requests = requests.max(1) as f64;
-    let (mut total, mut by_call) = (None, Vec::new());
-    for line in summary {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() < 5 || fields[0].parse::<f64>().is_err() {
-            continue;
-        }
-        let calls: u64 = fields[3].parse().ok()?;
-        let errors: u64 = if fields.len() >= 6 {
-            fields[4].parse().ok()?
-        } else {
-            0
-        };
-        let per_request = calls.saturating_sub(errors) as f64 / requests;
-        match fields[fields.len() - 1] {
-            "total" => total = Some(per_request),
-            name if per_request >= 0.005 => by_call.push(format!("{name} {per_request:.2}")),
-            _ => {}
-        }
-    }
-    by_call.sort();
-    Some((total?, by_call.join(", ")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,25 +76,5 @@ mod tests {
         let stat = "42 (a (b) c) S 1 42 42 0 -1 4194304 100 0 0 0 7 3 0 0 20 0 1 0 5 1000 200";
         assert_eq!(user_plus_system_ticks(stat), Some(10));
         assert_eq!(user_plus_system_ticks("42 (x) S 1"), None);
-    }
-
-    #[test]
-    fn strace_summaries_are_read_per_request() {
-        let summary: Vec<String> = "\
-% time     seconds  usecs/call     calls    errors syscall
------- ----------- ----------- --------- --------- ----------------
- 45.12    0.015786          15      1000           sendto
- 12.30    0.004304           4      1001         1 accept4
-  2.66    0.000932           0      1000           recvfrom
-  0.01    0.000001           0         1           futex
------- ----------- ----------- --------- --------- ----------------
-100.00    0.034983           5      3002         1 total"
-            .lines()
-            .map(String::from)
-            .collect();
-        let (total, by_call) = syscalls_per_request(&summary, 1000).unwrap();
-        assert!((total - 3.001).abs() < 1e-9);
-        assert_eq!(by_call, "accept4 1.00, recvfrom 1.00, sendto 1.00");
-        assert!(syscalls_per_request(&["strace: nothing".into()], 10).is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! one table of medians. What each row measures, and how to read it, is in
 //! `xtask/README.md`.
 
+mod cost;
 mod linux;
 mod load;
 
@@ -20,25 +21,33 @@ use crate::{out, workspace_root, TaskError, PROGRAMS};
 pub const HELP: &str = "\
 cargo xtask bench [--quick] [options]
 
-用 release 构建六个程序，在这台机器上与教程的 Python 程序（tests/peers）轮流比较，打印一张
-中位数的表（每行测什么见 xtask/README.md）。数字随机器和每次运行而变：看比值，不看绝对值。
+用 release 构建六个程序，在这台机器上测量，打印两张中位数的表（每行测什么见 xtask/README.md）：
+先是 hello-server 一个请求的代价，在 1、8、64 个并发客户端下与「裸循环」（只做教程那个循环的
+Rust 程序，这种设计的下限）和教程的 Python 程序比较；再是其余程序与 Python 程序的比较，两边轮流
+先跑。数字随机器和每次运行而变：看比值，不看绝对值。
 
-Builds the six programs in release, measures them against the tutorial's
-Python listings (tests/peers) on this machine, Rust and Python taking turns
-going first each round, and prints one table of medians. xtask/README.md
-tells what each row measures.
+Builds the six programs in release, measures them on this machine and
+prints two tables of medians (xtask/README.md tells what each row
+measures): first the cost of one hello-server request at 1, 8 and 64
+concurrent clients, against the bare loop (the listing's loop in Rust and
+nothing else: the least this design can cost) and the tutorial's Python
+listing; then the other programs against the Python listings, the sides
+taking turns going first. The figures vary with the machine and the run:
+read the ratios, not the absolute values.
 
-  --quick                fewer rounds and requests (under 30 s)
-  --rounds N             rounds of Rust/Python runs          (5; quick 3)
-  --requests N           hello-server requests per run       (20000; quick 2000)
-  --concurrency N        connections at once                 (16)
-  --starts N             start-ups and UDP runs per round    (5; quick 3)
-  --chat-lines N         lines through the chat pair         (10000; quick 2000)
-  --syscall-requests N   requests counted under strace       (1000)
-  --python PATH          the Python 3 to run the listings with (python3)
-  --dev                  measure the debug builds (checks the bench itself;
-                         the numbers say little)
-  --no-build             use the programs already built
+  --quick                少一些轮数和请求（编译之后不到一分钟）
+                         fewer rounds and requests (under a minute after the build)
+  --rounds N             轮数 rounds                              (7; quick 3)
+  --requests N           每次测量的 hello-server 请求数
+                         hello-server requests per measurement    (20000; quick 2000)
+  --starts N             每轮启动和 UDP 转换的次数
+                         start-ups and UDP runs per round         (5; quick 3)
+  --chat-lines N         聊天的行数 lines through the chat pair   (10000; quick 2000)
+  --python PATH          运行教程程序的 Python 3
+                         the Python 3 to run the listings with    (python3)
+  --dev                  测 debug 构建（检查 bench 本身，数字意义不大）
+                         measure the debug builds (checks the bench itself)
+  --no-build             用已经构建好的程序 / use the programs already built
 ";
 
 /// How long a program may take to become ready, or a run to finish.
@@ -51,10 +60,8 @@ const AS_IN_A_TERMINAL: &str = include_str!("as_in_a_terminal.py");
 struct Settings {
     rounds: usize,
     requests: usize,
-    concurrency: usize,
     starts: usize,
     chat_lines: usize,
-    syscall_requests: usize,
     dev: bool,
     build: bool,
     python: OsString,
@@ -65,12 +72,10 @@ impl Settings {
         let quick = args.iter().any(|arg| arg == "--quick");
         let pick = |full, fast| if quick { fast } else { full };
         let mut settings = Settings {
-            rounds: pick(5, 3),
+            rounds: pick(7, 3),
             requests: pick(20_000, 2_000),
-            concurrency: 16,
             starts: pick(5, 3),
             chat_lines: pick(10_000, 2_000),
-            syscall_requests: 1_000,
             dev: false,
             build: true,
             python: "python3".into(),
@@ -96,10 +101,8 @@ impl Settings {
                 "--python" => settings.python = value()?.into(),
                 "--rounds" => settings.rounds = count(value()?)?,
                 "--requests" => settings.requests = count(value()?)?,
-                "--concurrency" => settings.concurrency = count(value()?)?,
                 "--starts" => settings.starts = count(value()?)?,
                 "--chat-lines" => settings.chat_lines = count(value()?)?,
-                "--syscall-requests" => settings.syscall_requests = count(value()?)?,
                 other => return Err(TaskError::usage(format!("unknown bench option {other:?}"))),
             }
         }
@@ -109,6 +112,13 @@ impl Settings {
     /// A warm-up before each measured hello-server run: a twentieth of it.
     fn warmup(&self) -> usize {
         (self.requests / 20).max(20)
+    }
+
+    /// How long one hello-server run may go on sending: a server whose
+    /// clients wait out TCP's retransmissions (the listing's `listen(5)`
+    /// under 64 clients) would otherwise take minutes.
+    fn budget(&self) -> Duration {
+        Duration::from_millis(self.requests as u64).max(Duration::from_secs(2))
     }
 }
 
@@ -124,11 +134,14 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     };
     let build = if settings.dev { "debug" } else { "release" };
     if settings.build {
-        progress(&format!("building the programs ({build})"));
+        progress(&format!(
+            "building the programs and the bare loop ({build})"
+        ));
         crate::build_programs(!settings.dev)?;
+        build_bare_loop(!settings.dev)?;
     }
     let bin_dir = crate::programs_dir(!settings.dev)?;
-    for program in PROGRAMS {
+    for program in PROGRAMS.iter().chain(&["bare-loop"]) {
         crate::built_program(&bin_dir, program)?;
     }
     let peers = workspace_root().join("tests").join("peers");
@@ -139,8 +152,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         peers,
     };
     let started = Instant::now();
-    let mut rows = hello_rows(&settings, &sides)?;
-    rows.push(syscall_row(&settings, &sides));
+    let cost = cost::measure(&settings, &sides)?;
+    let mut rows = vec![peak_rss_row(cost.peak_rss_kib)];
     rows.extend(startup_rows(&settings, &sides)?);
     rows.push(udp_row(&settings, &sides)?);
     rows.push(chat_row(&settings, &sides)?);
@@ -150,15 +163,44 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         started.elapsed().as_secs_f64()
     ));
     let mut text = format!(
-        "cargo xtask bench: {build} 构建对比 {python_version}，每项取 {0} 轮的中位数，两边轮流先跑\n\
-         \x20                  {build} builds against {python_version}; median of {0} rounds, the sides taking turns going first\n\
+        "cargo xtask bench: {build} 构建，{python_version}，每项取 {0} 轮的中位数\n\
+         \x20                  {build} builds, {python_version}, median of {0} rounds\n\
          机器 / machine: {1}\n\n",
         settings.rounds,
         linux::machine(),
     );
+    text.push_str(&cost.table);
+    text.push('\n');
     text.push_str(&table(&rows));
     out(&text);
     Ok(())
+}
+
+/// `cargo build` of the bare loop, the bench's reference server.
+fn build_bare_loop(release: bool) -> Result<(), TaskError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args([
+        "build",
+        "--quiet",
+        "--package",
+        "xtask",
+        "--bin",
+        "bare-loop",
+    ]);
+    if release {
+        command.arg("--release");
+    }
+    command.current_dir(workspace_root());
+    let build = run_to_end("cargo build", command, Duration::from_secs(1800))?;
+    if build.status.success() {
+        Ok(())
+    } else {
+        Err(TaskError::failed(format!(
+            "cargo build of the bare loop failed ({}):\n{}",
+            build.status, build.stderr
+        )))
+    }
 }
 
 /// The interpreter itself behind `python` (a pyenv or similar shim is a
@@ -188,14 +230,16 @@ enum Side {
     Python,
 }
 
-/// Both sides, in the order they run in `round`: neither always goes
-/// first (or on a machine warmed by the other).
+/// `items` in the order they run in `round`, turning one place a round:
+/// none always goes first (or on a machine warmed by another).
+fn in_order<T: Copy, const N: usize>(round: usize, mut items: [T; N]) -> [T; N] {
+    items.rotate_left(round % N.max(1));
+    items
+}
+
+/// Both sides, in the order they run in `round`.
 fn in_turn(round: usize) -> [Side; 2] {
-    if round.is_multiple_of(2) {
-        [Side::Rust, Side::Python]
-    } else {
-        [Side::Python, Side::Rust]
-    }
+    in_order(round, [Side::Rust, Side::Python])
 }
 
 /// Where each side's programs are.
@@ -327,102 +371,16 @@ fn table(rows: &[Row]) -> String {
     text
 }
 
-/// hello-server under load: requests/s, failures, CPU per request, peak RSS.
-fn hello_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
-    let (requests, connections) = (settings.requests, settings.concurrency);
-    let per_second = format!(
-        "hello-server 每秒请求数 / requests/s ({requests} requests, {connections} connections)"
-    );
-    let mut rows = [
-        Row::new(per_second, 0),
-        Row::new("hello-server 失败的请求 / failed requests (all runs)", 0),
-        Row::new("hello-server 每个请求的 CPU / CPU per request, µs", 1),
-        Row::new("hello-server 内存峰值 / peak RSS, KiB", 0),
-    ];
-    let mut failed = [0, 0];
-    for round in 0..settings.rounds {
-        for side in in_turn(round) {
-            let (at, of) = (round + 1, settings.rounds);
-            progress(&format!("round {at}/{of}: hello-server, {side:?}"));
-            let (mut server, addr) = sides.start_server(side, "hello-server")?;
-            // Not measured: the first connections (and Python's first use
-            // of its code paths) cost more than the steady state.
-            let warmup = load::run(addr, settings.warmup(), connections);
-            let cpu_before = linux::cpu_time(server.pid());
-            let load = load::run(addr, requests, connections);
-            let cpu_after = linux::cpu_time(server.pid());
-            server.check_running()?;
-            let cpu = cpu_after
-                .zip(cpu_before)
-                .map(|(after, before)| after.saturating_sub(before));
-            let per_request_us = cpu.map(|cpu| cpu.as_secs_f64() * 1e6 / requests as f64);
-            let peak_rss = linux::peak_rss_kib(server.pid()).map(|kib| kib as f64);
-            rows[0].push(side, Some(load.requests_per_second));
-            failed[side as usize] += warmup.failures + load.failures;
-            rows[2].push(side, per_request_us);
-            rows[3].push(side, peak_rss);
-            if let Some(first) = warmup.first_failure.or(load.first_failure) {
-                let note = format!("{side:?}: a failed request: {first}");
-                rows[1].notes.push(note);
-            }
-        }
-    }
-    rows[1].push(Side::Rust, Some(failed[0] as f64));
-    rows[1].push(Side::Python, Some(failed[1] as f64));
-    rows[1].notes.truncate(2);
-    if rows[2].rust.is_empty() {
-        let no_proc = "没有测量：这个系统没有 /proc / not measured: this OS has no /proc";
-        rows[2].notes.push(format!("CPU per request: {no_proc}"));
-        rows[3].notes.push(format!("peak RSS: {no_proc}"));
-    }
-    Ok(rows.into())
-}
-
-/// System calls per request of each side's hello-server, counted by
-/// `strace -f -c` attached once the server is ready (its start-up is not
-/// counted), over sequential requests.
-fn syscall_row(settings: &Settings, sides: &Sides) -> Row {
-    let requests = settings.syscall_requests;
-    let measure = format!(
-        "hello-server 每个请求的系统调用 / system calls per request (strace, {requests} requests)"
-    );
-    let mut row = Row::new(measure, 2);
-    for side in [Side::Rust, Side::Python] {
-        progress(&format!("system calls: {side:?} hello-server under strace"));
-        match count_syscalls(sides, side, requests) {
-            Ok((per_request, by_call)) => {
-                row.push(side, Some(per_request));
-                row.notes.push(format!("{side:?} system calls: {by_call}"));
-            }
-            Err(error) => {
-                let note = format!("{side:?} system calls not counted: {}", error.message());
-                row.notes.push(note);
-            }
-        }
+/// hello-server's peak memory, over the cost runs at every concurrency.
+fn peak_rss_row(peak_rss_kib: [Vec<f64>; 2]) -> Row {
+    let mut row = Row::new("hello-server 内存峰值 / peak RSS, KiB", 0);
+    let [rust, python] = peak_rss_kib;
+    (row.rust, row.python) = (rust, python);
+    if row.rust.is_empty() {
+        row.notes
+            .push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
     }
     row
-}
-
-fn count_syscalls(sides: &Sides, side: Side, requests: usize) -> Result<(f64, String), TaskError> {
-    let (server, addr) = sides.start_server(side, "hello-server")?;
-    let mut command = Command::new("strace");
-    command.args(["-f", "-c", "-p", &server.pid().to_string()]);
-    let mut tracer = Process::start("strace (is it installed?)", command, false)?;
-    tracer.wait_for("\"attached\" from strace", WAIT, |tracer| {
-        tracer.stderr.iter().any(|line| line.contains("attached"))
-    })?;
-    let load = load::run(addr, requests, 1);
-    if let Some(first) = load.first_failure {
-        let failed = load.failures;
-        return Err(TaskError::failed(format!(
-            "{failed} of {requests} requests failed under strace: {first}"
-        )));
-    }
-    // The server's end ends strace, which then writes its summary.
-    drop(server);
-    tracer.wait_exit(WAIT)?;
-    linux::syscalls_per_request(&tracer.stderr, requests)
-        .ok_or_else(|| tracer.failure("gave no summary with totals"))
 }
 
 /// A row of `settings.starts` runs of `measure` (seconds) per side and
@@ -451,7 +409,7 @@ fn timed(
 /// Spawn to readiness line, for each server.
 fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskError> {
     let servers = ["hello-server", "chat-server", "udp-server"];
-    let measure = |program: &str| format!("{program} 启动到就绪行 / start-up to readiness line");
+    let measure = |program: &str| format!("{program} 启动到就绪 / start-up");
     let rows = servers.map(|program| {
         timed(settings, &measure(program), |side| {
             let started = Instant::now();
@@ -468,7 +426,7 @@ fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskErro
 /// udp-server and udp-client converting 36.6, until both have exited.
 fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     const EXPECTED: &str = "转换后的温度(单位:华氏温度):97.88000000000001";
-    let measure = "一次 UDP 转换 / UDP conversion, both programs started and exited";
+    let measure = "一次 UDP 转换 / one UDP conversion";
     timed(settings, measure, |side| {
         let started = Instant::now();
         let (mut server, addr) = sides.start_server(side, "udp-server")?;
@@ -491,9 +449,7 @@ fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
 /// chat-client has printed all of them.
 fn chat_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
     let lines = settings.chat_lines;
-    let measure = format!(
-        "聊天每秒行数 / chat lines/s ({lines} lines typed into chat-server, until printed)"
-    );
+    let measure = format!("聊天每秒行数 / chat lines/s ({lines} lines)");
     let mut row = Row::new(measure, 0);
     for round in 0..settings.rounds {
         for side in in_turn(round) {
