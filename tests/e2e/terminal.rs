@@ -9,11 +9,9 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{bin, python, rust, Proc};
-
-const PROMPT: &str = "请输入要发送的数据:";
-const RECEIVED: &str = "接收到的数据为: ";
-const PEER_CLOSED: &str = "对方已关闭连接";
+use crate::support::{
+    bin, python, rust, Proc, CHAT_PROMPT as PROMPT, PEER_CLOSED, RECEIVED, TCP_PROMPT,
+};
 /// The driver's own hang guard, and ours around it (a little longer).
 const DRIVER_GUARD: &str = "15";
 const SESSION_GUARD: Duration = Duration::from_secs(20);
@@ -248,7 +246,7 @@ fn a_slow_line_to(server: Command) {
     let (_server, addr) = Proc::server(server);
     let session = finish(Proc::start(on_terminal(
         // The 3 s pause is the input: a person typing slowly.
-        &["wait=请输入要发送的数据", "pause=3", "type=hello"],
+        &[&waits(TCP_PROMPT), "pause=3", "type=hello"],
         "tcp-client",
         &[addr.to_string()],
     )));

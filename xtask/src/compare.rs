@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use crate::highlight::{lex_lines, Kind, Lang, Token};
 use crate::paint::Paint;
 use crate::width::{expand_tabs, pad, width, wrap_text, wrap_tokens};
-use crate::{out, workspace_root, TaskError};
+use crate::workspace::root as workspace_root;
+use crate::{out, TaskError};
 
 /// The six programs and the listing each mirrors.
 pub const PROGRAMS: [(&str, &str); 6] = [
@@ -151,7 +152,7 @@ fn listing_of(krate: &str) -> Result<&'static str, TaskError> {
         .ok_or_else(|| {
             TaskError::usage(format!(
                 "未知的 crate / unknown crate {krate:?}: {}",
-                crate::PROGRAMS.join(", ")
+                crate::pairings::program_names()
             ))
         })
 }
@@ -357,11 +358,11 @@ fn ask_terminal() -> Option<usize> {
                 .write(true)
                 .open("/dev/tty")
                 .ok()?;
-            command.stdin(terminal.try_clone().ok()?).stderr(terminal);
+            let stdin = terminal.try_clone().ok()?;
+            crate::harness::answer_of(command, stdin.into(), terminal.into())
         } else {
-            command.stdin(Stdio::null()).stderr(Stdio::null());
+            crate::harness::answer_of(command, Stdio::null(), Stdio::null())
         }
-        crate::harness::stdout_of_tool(command)
     };
     if cfg!(windows) {
         // `mode con`: lines, then columns (the labels are translated).
@@ -627,7 +628,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let krate = krate.ok_or_else(|| {
         TaskError::usage(format!(
             "要对照哪个 crate？/ which crate? ({}; or --check, --html)",
-            crate::PROGRAMS.join(", ")
+            crate::pairings::program_names()
         ))
     })?;
     let groups = groups_of(krate)?;

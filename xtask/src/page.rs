@@ -12,7 +12,8 @@ use crate::compare::{groups_of, lex_groups, Group, PROGRAMS};
 use crate::highlight::{Kind, Token};
 use crate::markdown::{escape, subsection, to_html};
 use crate::width::{soft_breaks, width};
-use crate::{workspace_root, TaskError};
+use crate::workspace::root as workspace_root;
+use crate::TaskError;
 
 /// Where the pages go by default: `target/compare/` (or under
 /// CARGO_TARGET_DIR).

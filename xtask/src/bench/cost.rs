@@ -13,7 +13,7 @@
 use std::process::Command;
 
 use super::{in_order, load, progress, Settings, Side, Sides, WAIT};
-use crate::harness::Process;
+use crate::harness::{Process, Programs};
 use crate::width::{pad, width};
 use crate::TaskError;
 
@@ -51,14 +51,18 @@ impl Subject {
     fn start(self, sides: &Sides) -> Result<Process, TaskError> {
         let command = match self {
             Subject::BareLoop => {
-                let mut command = Command::new(crate::program_file(&sides.bin_dir, "bare-loop"));
+                let programs = Programs {
+                    dir: sides.bin_dir.clone(),
+                    runner: None,
+                };
+                let mut command = programs.command("bare-loop");
                 command.arg("127.0.0.1:0");
                 command
             }
             Subject::HelloServer => sides.command(Side::Rust, "hello-server", "127.0.0.1:0"),
             Subject::Python => sides.command(Side::Python, "hello-server", "127.0.0.1:0"),
         };
-        Process::start(&format!("{self:?}"), command, false)
+        Ok(Process::start(command)?)
     }
 }
 
@@ -108,7 +112,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<Measured, TaskError
                     round + 1
                 ));
                 let mut process = subject.start(sides)?;
-                let addr = process.wait_ready(WAIT)?;
+                let addr = process.wait_ready()?;
                 let pid = process.pid();
                 let cell = &mut cells[at][subject as usize];
                 // Not measured: first connections cost more than the rest.
@@ -116,7 +120,11 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<Measured, TaskError
                 let before = super::linux::cpu_time(pid);
                 let load = client.run(addr, settings.requests, clients, budget);
                 let after = super::linux::cpu_time(pid);
-                process.check_running()?;
+                if let Some(status) = process.exited() {
+                    return Err(TaskError::failed(
+                        process.fail(format!("exited ({status})")),
+                    ));
+                }
                 if let (Some(kib), Some(side)) = (super::linux::peak_rss_kib(pid), subject.side()) {
                     peak_rss_kib[side as usize].push(kib as f64);
                 }
@@ -186,9 +194,10 @@ fn count(
     client: load::Client,
     clients: usize,
 ) -> Result<(load::Load, f64, f64), String> {
-    let failed = |error: TaskError| error.message().to_string();
-    let mut process = subject.start(sides).map_err(failed)?;
-    let addr = process.wait_ready(WAIT).map_err(failed)?;
+    let process = subject
+        .start(sides)
+        .map_err(|error| error.message().to_string())?;
+    let addr = process.wait_ready()?;
     client.run(addr, settings.warmup(), clients, settings.budget());
     // Counts printed every 100 ms: the first line says perf is attached.
     let events = "syscalls:sys_enter_clone3,syscalls:sys_enter_clone,raw_syscalls:sys_enter";
@@ -196,17 +205,15 @@ fn count(
     let mut perf = Command::new("perf");
     perf.args(["stat", "-x,", "-I", "100", "-e", events, "-p", &pid]);
     let no_perf = |_| "没有 perf / perf is not installed (Debian: apt-get install linux-perf)";
-    let mut perf = Process::start("perf stat", perf, false).map_err(no_perf)?;
-    perf.wait_for("perf's first count", WAIT, |perf| {
-        !perf.stderr.is_empty() || perf.output_closed()
-    })
-    .map_err(failed)?;
+    let mut perf = Process::start(perf).map_err(no_perf)?;
+    perf.wait_for("perf's first count", WAIT, |perf| !perf.stderr.is_empty())?;
     let load = client.run(addr, settings.requests, clients, settings.budget());
     // perf ends when the process it counts ends, and prints the last counts.
     drop(process);
-    perf.wait_exit(WAIT).map_err(failed)?;
+    perf.wait_exit(WAIT)?;
     let (mut threads, mut syscalls, mut counted) = (0.0, 0.0, false);
-    for line in &perf.stderr {
+    let said = perf.stderr_text();
+    for line in said.lines() {
         // time,count,unit,event,…; `<not counted>` while the server sleeps.
         let fields: Vec<&str> = line.split(',').collect();
         let (Some(count), Some(event)) = (fields.get(1), fields.get(3)) else {
@@ -222,7 +229,7 @@ fn count(
         }
     }
     if !counted {
-        let said = perf.stderr.first().cloned().unwrap_or_default();
+        let said = said.lines().next().unwrap_or_default();
         return Err(format!("perf stat counted nothing ({said})"));
     }
     Ok((load, threads, syscalls))

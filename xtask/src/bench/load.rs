@@ -13,12 +13,12 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::harness::{run_to_end, stdout_of_tool};
+use crate::harness::{answer_of, run_to_end};
 
 /// Who sends the requests.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -32,7 +32,7 @@ impl Client {
     pub fn find() -> Client {
         let mut version = Command::new("ab");
         version.arg("-V");
-        match stdout_of_tool(version) {
+        match answer_of(version, Stdio::null(), Stdio::null()) {
             Some(_) => Client::Ab,
             None => Client::Threads,
         }
@@ -138,9 +138,9 @@ fn ab(addr: SocketAddr, requests: usize, concurrency: usize, budget: Duration) -
         failures: requests,
         first_failure: Some(why),
     };
-    let done = match run_to_end("ab", command, budget + REQUEST_TIMEOUT * 8) {
+    let done = match run_to_end(command, budget + REQUEST_TIMEOUT * 8) {
         Ok(done) => done,
-        Err(error) => return failed(error.message().to_string()),
+        Err(error) => return failed(error),
     };
     let figure = |name: &str| -> Option<f64> {
         let line = done.stdout.lines().find(|line| line.starts_with(name))?;

@@ -14,9 +14,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::harness::{run_to_end, wrapped, Process};
+use crate::harness::{run_to_end, wrapped, Process, Programs, HANG_GUARD};
+use crate::pairings::{self, Role, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
 use crate::width::{pad, width};
-use crate::{out, workspace_root, TaskError, PROGRAMS};
+use crate::workspace::{self, root as workspace_root};
+use crate::{out, TaskError};
 
 pub const HELP: &str = "\
 cargo xtask bench [--quick] [options]
@@ -51,7 +53,7 @@ read the ratios, not the absolute values.
 ";
 
 /// How long a program may take to become ready, or a run to finish.
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = HANG_GUARD;
 
 /// Runs a Python script as `python3 script.py` would, with stdout
 /// line-buffered as in a terminal (the file says why).
@@ -137,12 +139,22 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         progress(&format!(
             "building the programs and the bare loop ({build})"
         ));
-        crate::build_programs(!settings.dev)?;
+        let names = PROGRAMS.map(|program| program.name);
+        workspace::cargo_build(|cargo| {
+            cargo.arg("--bins").args(workspace::packages(names));
+            if !settings.dev {
+                cargo.arg("--release");
+            }
+        })?;
         build_bare_loop(!settings.dev)?;
     }
-    let bin_dir = crate::programs_dir(!settings.dev)?;
-    for program in PROGRAMS.iter().chain(&["bare-loop"]) {
-        crate::built_program(&bin_dir, program)?;
+    let bin_dir = workspace::programs_dir(!settings.dev)?;
+    for program in PROGRAMS
+        .map(|program| program.name)
+        .iter()
+        .chain(&["bare-loop"])
+    {
+        workspace::built_program(&bin_dir, program)?;
     }
     let peers = workspace_root().join("tests").join("peers");
     let (python, python_version) = resolve_python(&settings.python)?;
@@ -192,7 +204,7 @@ fn build_bare_loop(release: bool) -> Result<(), TaskError> {
         command.arg("--release");
     }
     command.current_dir(workspace_root());
-    let build = run_to_end("cargo build", command, Duration::from_secs(1800))?;
+    let build = run_to_end(command, Duration::from_secs(1800))?;
     if build.status.success() {
         Ok(())
     } else {
@@ -213,7 +225,7 @@ fn resolve_python(python: &OsString) -> Result<(OsString, String), TaskError> {
         "-c",
         "import sys, platform; print(sys.version_info[0]); print(platform.python_version()); print(sys.executable)",
     ]);
-    let done = run_to_end(&shown, command, WAIT)?;
+    let done = run_to_end(command, WAIT)?;
     match done.stdout.lines().collect::<Vec<_>>()[..] {
         ["3", version, executable] if !executable.is_empty() => {
             Ok((executable.into(), format!("Python {version}")))
@@ -255,7 +267,11 @@ impl Sides {
     fn command(&self, side: Side, program: &str, arg: &str) -> Command {
         match side {
             Side::Rust => {
-                let mut command = Command::new(crate::program_file(&self.bin_dir, program));
+                let programs = Programs {
+                    dir: self.bin_dir.clone(),
+                    runner: None,
+                };
+                let mut command = programs.command(program);
                 command.arg(arg);
                 command
             }
@@ -273,14 +289,13 @@ impl Sides {
     }
 
     fn start(&self, side: Side, program: &str, arg: &str) -> Result<Process, TaskError> {
-        let label = format!("{side:?} {program}");
-        Process::start(&label, self.command(side, program, arg), true)
+        Ok(Process::start(self.command(side, program, arg))?)
     }
 
     /// Starts a server on a free port; returns it once it is ready.
     fn start_server(&self, side: Side, program: &str) -> Result<(Process, SocketAddr), TaskError> {
-        let mut server = self.start(side, program, "127.0.0.1:0")?;
-        let addr = server.wait_ready(WAIT)?;
+        let server = self.start(side, program, "127.0.0.1:0")?;
+        let addr = server.wait_ready()?;
         Ok((server, addr))
     }
 }
@@ -423,23 +438,25 @@ fn startup_rows(settings: &Settings, sides: &Sides) -> Result<Vec<Row>, TaskErro
     rows.into_iter().collect()
 }
 
-/// udp-server and udp-client converting 36.6, until both have exited.
+/// udp-server and udp-client converting the table's first temperature,
+/// until both have exited.
 fn udp_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
-    const EXPECTED: &str = "转换后的温度(单位:华氏温度):97.88000000000001";
+    let (typed, expected) = pairings::typed_and_printed(UDP.runs[0], Role::Client)
+        .ok_or_else(|| TaskError::failed("the table's udp session types nothing"))?;
     let measure = "一次 UDP 转换 / one UDP conversion";
     timed(settings, measure, |side| {
         let started = Instant::now();
         let (mut server, addr) = sides.start_server(side, "udp-server")?;
         let mut client = sides.start(side, "udp-client", &addr.to_string())?;
-        client.type_in(b"36.6\n")?;
+        client.type_in(format!("{typed}\n").as_bytes())?;
         let client_status = client.wait_exit(WAIT)?;
         let server_status = server.wait_exit(WAIT)?;
         let elapsed = started.elapsed().as_secs_f64();
-        let printed = String::from_utf8_lossy(&client.stdout);
-        if !client_status.success() || !server_status.success() || !printed.contains(EXPECTED) {
-            return Err(client.failure(&format!(
-                "printed {printed:?}, not {EXPECTED:?} (client {client_status}, server {server_status})"
-            )));
+        let printed = client.stdout_text();
+        if !client_status.success() || !server_status.success() || !printed.contains(&expected) {
+            return Err(TaskError::failed(client.fail(format!(
+                "printed {printed:?}, not {expected:?} (client {client_status}, server {server_status})"
+            ))));
         }
         Ok(elapsed)
     })
@@ -471,8 +488,8 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
     let lines: Vec<String> = (0..count).map(|i| format!("message {i:05}")).collect();
     let typed: String = lines.iter().map(|line| format!("{line}\n")).collect();
     let (mut server, addr) = sides.start_server(side, "chat-server")?;
-    let mut client = sides.start(side, "chat-client", &addr.to_string())?;
-    client.wait_for_text("已连接", WAIT)?;
+    let client = sides.start(side, "chat-client", &addr.to_string())?;
+    client.wait_stdout(CHAT_CLIENT_CONNECTED, 1)?;
     let started = Instant::now();
     // The pipe takes the lines as fast as the server reads them; it stays
     // open until the run ends (its end would end the chat).
@@ -490,9 +507,13 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
         printed.len() >= expected.len()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
-    server.check_running()?;
+    if let Some(status) = server.exited() {
+        return Err(TaskError::failed(server.fail(format!("exited ({status})"))));
+    }
     if printed != expected {
-        return Err(client.failure("did not print the lines typed, in order"));
+        return Err(TaskError::failed(
+            client.fail("did not print the lines typed, in order"),
+        ));
     }
     Ok(elapsed)
 }
@@ -500,14 +521,18 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
 /// The message in a line chat-client printed: `接收到的数据为: <text>`,
 /// perhaps after the client's own prompt, which has no newline.
 fn message_in(line: &str) -> Option<&str> {
-    let line = line.trim_start_matches("请输入要发送的数据:");
-    line.strip_prefix("接收到的数据为: ")
+    let line = line.trim_start_matches(CHAT_PROMPT);
+    line.strip_prefix(RECEIVED)
 }
 
 /// The size of each binary, in KiB (Rust's column only).
 fn size_rows(settings: &Settings, sides: &Sides) -> Vec<Row> {
     let build = if settings.dev { "debug" } else { "release" };
-    let size = |program| std::fs::metadata(crate::program_file(&sides.bin_dir, program)).ok();
+    let programs = Programs {
+        dir: sides.bin_dir.clone(),
+        runner: None,
+    };
+    let size = |program| std::fs::metadata(programs.path(program)).ok();
     let row = |program| {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         row.push(
@@ -516,7 +541,7 @@ fn size_rows(settings: &Settings, sides: &Sides) -> Vec<Row> {
         );
         row
     };
-    PROGRAMS.map(row).into()
+    PROGRAMS.map(|program| row(program.name)).into()
 }
 
 #[cfg(test)]

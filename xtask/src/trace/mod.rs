@@ -18,10 +18,11 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use crate::harness::{self, wrapped, Process};
-use crate::{out, workspace_root, TaskError};
+use crate::harness::{self, wrapped, Process, HANG_GUARD};
+use crate::pairings::{self, Pairing, Role, Step, RECEIVED};
+use crate::workspace::root as workspace_root;
+use crate::{out, TaskError};
 
 pub const HELP: &str = "\
 cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html] [--no-build]
@@ -51,12 +52,6 @@ a system that allows ptrace (in a container: --cap-add SYS_PTRACE).
 /// The start of the message when tracing is not possible here; the tests
 /// skip on it.
 pub const CANNOT_TRACE: &str = "无法跟踪 / cannot trace";
-
-/// How long the script waits for any one expected thing (strace slows
-/// the programs down).
-const EXPECT_TIMEOUT: Duration = Duration::from_secs(20);
-
-const PAIRINGS: [&str; 4] = ["hello", "tcp", "chat", "udp"];
 
 /// Marks each line of the Python program with a system call of its own:
 /// a stat of `/@py-line/<n>` (which fails), then `/@py-line/exit`.
@@ -99,9 +94,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             "--packets" => options.packets = true,
             "--html" => options.html = true,
             "--no-build" => build = false,
-            name if PAIRINGS.contains(&name) => {
-                let known = PAIRINGS.iter().find(|p| **p == name).copied();
-                if pairing.replace(known.unwrap_or("hello")).is_some() {
+            name if pairings::pairing(name).is_some() => {
+                if pairing.replace(pairings::pairing(name)).flatten().is_some() {
                     return Err(TaskError::usage("trace takes one pairing"));
                 }
             }
@@ -112,7 +106,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             }
         }
     }
-    let pairing = pairing.ok_or_else(|| {
+    let pairing = pairing.flatten().ok_or_else(|| {
         TaskError::usage("trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp")
     })?;
     let stack = check_strace()?;
@@ -146,7 +140,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     out(&render::text(&report, render::columns()));
     if options.html {
         let page_dir = workspace_root().join("target/compare");
-        let path = page_dir.join(format!("trace-{pairing}.html"));
+        let path = page_dir.join(format!("trace-{}.html", pairing.name));
         std::fs::create_dir_all(&page_dir)
             .and_then(|()| std::fs::write(&path, render::html(&report)))
             .map_err(|error| {
@@ -191,7 +185,7 @@ fn build_dir() -> PathBuf {
 
 /// A Rust program of the traced build, which must exist.
 fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
-    crate::built_program(&build_dir().join("debug"), name)
+    crate::workspace::built_program(&build_dir().join("debug"), name)
 }
 
 /// Builds the programs in debug with frame pointers: strace's unwinder
@@ -201,8 +195,11 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 fn build_with_frame_pointers() -> Result<(), TaskError> {
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     flags.push_str(" -C force-frame-pointers=yes");
-    crate::build_programs_with(|command| {
+    let names = pairings::PROGRAMS.map(|program| program.name);
+    crate::workspace::cargo_build(|command| {
         command
+            .arg("--bins")
+            .args(crate::workspace::packages(names))
             .arg("--target-dir")
             .arg(build_dir())
             .env("RUSTFLAGS", flags.trim());
@@ -213,8 +210,8 @@ fn build_with_frame_pointers() -> Result<(), TaskError> {
 fn python_interpreter() -> Result<PathBuf, TaskError> {
     let mut command = Command::new("python3");
     command.args(["-c", "import sys; print(sys.executable)"]);
-    let found = harness::run_to_end("python3", command, Duration::from_secs(30))
-        .map_err(|error| TaskError::failed(format!("python3 is needed: {}", error.message())))?;
+    let found = harness::run_to_end(command, HANG_GUARD)
+        .map_err(|error| TaskError::failed(format!("python3 is needed: {error}")))?;
     let path = found.stdout.trim();
     if found.status.success() && !path.is_empty() {
         Ok(PathBuf::from(path))
@@ -235,7 +232,7 @@ fn check_strace() -> Result<bool, TaskError> {
         .args(["-f", "-o", "/dev/null"])
         .arg(&own)
         .arg("--help");
-    let plain = harness::run_to_end("strace", command, Duration::from_secs(20)).map_err(|_| {
+    let plain = harness::run_to_end(command, HANG_GUARD).map_err(|_| {
         TaskError::failed(format!(
             "{CANNOT_TRACE}: 没有 strace / strace is not installed (Debian: apt-get install strace)"
         ))
@@ -251,11 +248,11 @@ fn check_strace() -> Result<bool, TaskError> {
         .args(["-f", "-k", "-o", "/dev/null"])
         .arg(&own)
         .arg("--help");
-    let with_stack = harness::run_to_end("strace", command, Duration::from_secs(20))?;
+    let with_stack = harness::run_to_end(command, HANG_GUARD)?;
     let mut command = Command::new("addr2line");
     command.arg("--version");
-    let addr2line = harness::run_to_end("addr2line", command, Duration::from_secs(20))
-        .is_ok_and(|done| done.status.success());
+    let addr2line =
+        harness::run_to_end(command, HANG_GUARD).is_ok_and(|done| done.status.success());
     if with_stack.status.success() && !addr2line {
         return Err(TaskError::failed(format!(
             "{CANNOT_TRACE}: 没有 addr2line / addr2line is not installed (Debian: apt-get install binutils)"
@@ -271,35 +268,42 @@ struct Side {
     /// would fill the trace).
     python: PathBuf,
     dir: PathBuf,
-    pairing: &'static str,
+    pairing: &'static Pairing,
     stack: bool,
 }
 
 /// A program under strace. Dropping it ends the program, then strace.
 struct Traced {
     process: Process,
+    prompt: Option<&'static str>,
+    /// The lines typed so far.
+    typed: usize,
 }
 
 impl Side {
     fn trace_file(&self, program: &str) -> PathBuf {
-        running_file(&self.dir, self.pairing, self.lang, program)
+        running_file(&self.dir, self.pairing.name, self.lang, program)
     }
 
-    /// Starts `program` (Rust name) with `args` under strace.
-    fn start(&self, program: &str, args: &[String]) -> Result<Traced, TaskError> {
+    /// Starts the program playing `role`, with `arg`, under strace.
+    fn start(&self, role: Role, arg: &str) -> Result<Traced, TaskError> {
+        let program = self
+            .pairing
+            .program(role)
+            .ok_or_else(|| TaskError::failed("no such side"))?;
         let mut inner = match self.lang {
-            Lang::Rust => Command::new(traced_program(program)?),
+            Lang::Rust => Command::new(traced_program(program.name)?),
             Lang::Python => {
                 let mut command = Command::new(&self.python);
                 command
                     .args(["-c", LINE_TRACER])
-                    .arg(peer_file(program))
+                    .arg(program.peer())
                     .env_remove("PYTHONUNBUFFERED");
                 command
             }
         };
-        inner.args(args);
-        let file = self.trace_file(program);
+        inner.arg(arg);
+        let file = self.trace_file(program.name);
         let mut prefix: Vec<String> = ["strace", "-f", "-q", "-yy", "-s", "64"]
             .map(String::from)
             .to_vec();
@@ -308,15 +312,12 @@ impl Side {
         }
         prefix.push("-o".into());
         prefix.push(file.display().to_string());
-        let label = format!("{program} ({})", self.lang.name());
-        let process = Process::start(&label, wrapped(&prefix, &inner), true)?;
-        Ok(Traced { process })
-    }
-
-    fn start_server(&self, program: &str) -> Result<(Traced, SocketAddr), TaskError> {
-        let mut server = self.start(program, &["127.0.0.1:0".to_string()])?;
-        let addr = server.process.wait_ready(EXPECT_TIMEOUT)?;
-        Ok((server, addr))
+        let process = Process::start(wrapped(&prefix, &inner))?;
+        Ok(Traced {
+            process,
+            prompt: program.prompt,
+            typed: 0,
+        })
     }
 }
 
@@ -353,13 +354,6 @@ fn take_trace(
     Ok((text, kept))
 }
 
-/// The Python peer that plays `program`.
-fn peer_file(program: &str) -> PathBuf {
-    workspace_root()
-        .join("tests/peers")
-        .join(format!("{}.py", program.replace('-', "_")))
-}
-
 impl Traced {
     /// The programs strace started (its children).
     fn tracees(&self) -> Vec<u32> {
@@ -374,22 +368,26 @@ impl Traced {
     /// Ends a program that would run forever, as the listing's does.
     fn stop(&mut self) -> Result<(), TaskError> {
         for pid in self.tracees() {
-            packets::stop(pid);
+            harness::terminate(pid);
         }
-        self.process.wait_exit(EXPECT_TIMEOUT).map(drop)
+        self.expect_exit()
     }
 
     fn expect(&mut self, text: &str) -> Result<(), TaskError> {
-        self.process.wait_for_text(text, EXPECT_TIMEOUT)
+        Ok(self.process.wait_stdout(text, 1)?)
     }
 
-    fn type_line(&mut self, prompt: &str, line: &str) -> Result<(), TaskError> {
-        self.expect(prompt)?;
-        self.process.type_in(format!("{line}\n").as_bytes())
+    /// Waits for its prompt, then types `line`.
+    fn type_line(&mut self, line: &str) -> Result<(), TaskError> {
+        self.typed += 1;
+        self.process
+            .wait_stdout(self.prompt.unwrap_or(""), self.typed)?;
+        Ok(self.process.type_in(format!("{line}\n").as_bytes())?)
     }
 
     fn expect_exit(&mut self) -> Result<(), TaskError> {
-        self.process.wait_exit(EXPECT_TIMEOUT).map(drop)
+        self.process.wait_exit(HANG_GUARD).map(drop)?;
+        Ok(())
     }
 }
 
@@ -398,7 +396,7 @@ impl Drop for Traced {
         // Killing strace alone would leave its program running untraced.
         if self.process.exited().is_none() {
             for pid in self.tracees() {
-                packets::stop(pid);
+                harness::terminate(pid);
             }
         }
     }
@@ -411,86 +409,82 @@ pub struct Run {
     pub packets: Option<Vec<packets::Packet>>,
 }
 
-const CHAT_PROMPT: &str = "请输入要发送的数据:";
-const TCP_PROMPT: &str = "请输入要发送的数据";
-const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
-
-/// Runs the pairing's script (the demo's, first part) on one side.
+/// Runs the first run of the pairing's session (the table's, the demo's
+/// first) on one side.
 fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, TaskError> {
-    let server_name = match side.pairing {
-        "hello" | "tcp" => "hello-server",
-        "chat" => "chat-server",
-        _ => "udp-server",
-    };
-    let (mut server, addr) = side.start_server(server_name)?;
+    let mut sides: [Option<Traced>; 2] = [None, None];
+    let mut addr: Option<SocketAddr> = None;
     let mut capturing = None;
-    if let Some(CaptureState::Wanted) = capture {
-        match packets::Capture::start(addr.port(), side.pairing == "udp") {
-            Ok(started) => capturing = Some(started),
-            Err(reason) => *capture = Some(CaptureState::Unavailable(reason)),
-        }
-    }
-    let client_args = [addr.to_string()];
-    match side.pairing {
-        "hello" => {
-            server.expect("服务器等待客户端连接...\n")?;
-            http_get(addr)?;
-            server.expect("b'GET / HTTP/1.1")?;
-            server.stop()?;
-        }
-        "tcp" => {
-            server.expect("服务器等待客户端连接...\n")?;
-            let mut client = side.start("tcp-client", &client_args)?;
-            client.type_line(TCP_PROMPT, "你好, hello-server")?;
-            client.expect("hello world")?;
-            client.expect_exit()?;
-            server.expect("b'\\xe4\\xbd\\xa0")?;
-            server.stop()?;
-        }
-        "chat" => {
-            let mut client = side.start("chat-client", &client_args)?;
-            server.expect("连接已经建立\n")?;
-            server.type_line(CHAT_PROMPT, "你好，客户端")?;
-            client.expect("接收到的数据为: 你好，客户端\n")?;
-            client.type_line(CHAT_PROMPT, "hello, server")?;
-            server.expect("接收到的数据为: hello, server\n")?;
-            server.type_line(CHAT_PROMPT, "0")?;
-            client.expect("接收到的数据为: 0\n")?;
-            match side.lang {
-                // Ours ends on `0`; the listing's server never does.
-                Lang::Rust => server.expect_exit()?,
-                Lang::Python => server.stop()?,
+    let mut get = None;
+    let missing = || TaskError::failed("trace: a step before its program started");
+    for &step in side.pairing.runs[0] {
+        let (role, program) = match step {
+            Step::Start(role) => {
+                let arg = addr.map_or("127.0.0.1:0".to_string(), |addr| addr.to_string());
+                let traced = side.start(role, &arg)?;
+                if role == Role::Server {
+                    let ready = traced.process.wait_ready()?;
+                    addr = Some(ready);
+                    if let Some(CaptureState::Wanted) = capture {
+                        let udp = side.pairing.name == "udp";
+                        match packets::Capture::start(ready.port(), udp) {
+                            Ok(started) => capturing = Some(started),
+                            Err(reason) => *capture = Some(CaptureState::Unavailable(reason)),
+                        }
+                    }
+                }
+                sides[role as usize] = Some(traced);
+                continue;
             }
-            client.expect_exit()?;
-        }
-        _ => {
-            server.expect("绑定UDP到8888端口\n")?;
-            let mut client = side.start("udp-client", &client_args)?;
-            client.type_line(UDP_PROMPT, "37")?;
-            client.expect("98.60000000000001\n")?;
-            client.expect_exit()?;
-            server.expect_exit()?;
+            Step::Get => {
+                get = Some(http_get(addr.ok_or_else(missing)?)?);
+                continue;
+            }
+            Step::Reply => {
+                let mut reply = Vec::new();
+                if let Some(mut stream) = get.take() {
+                    let _ = stream.read_to_end(&mut reply);
+                }
+                continue;
+            }
+            Step::Prints(role, _)
+            | Step::Types(role, _)
+            | Step::Says(role, _)
+            | Step::Exits(role, _)
+            | Step::ExitsUnlikeTheListing(role, _)
+            | Step::Stopped(role) => (role, sides[role as usize].as_mut().ok_or_else(missing)?),
+        };
+        match step {
+            Step::Prints(_, pieces) => program.expect(&pieces.concat())?,
+            Step::Types(_, line) => program.type_line(line)?,
+            Step::Says(_, line) => {
+                program.type_line(line)?;
+                let other = sides[1 - role as usize].as_mut().ok_or_else(missing)?;
+                other.expect(&format!("{RECEIVED}{line}\n"))?;
+            }
+            // Ours ends on `0`; the listing's chat-server never does.
+            Step::ExitsUnlikeTheListing(..) if side.lang == Lang::Python => program.stop()?,
+            Step::Exits(..) | Step::ExitsUnlikeTheListing(..) => program.expect_exit()?,
+            _ => program.stop()?,
         }
     }
     Ok(Run {
         lang: side.lang,
-        port: addr.port(),
+        port: addr.map_or(0, |addr| addr.port()),
         packets: capturing.map(packets::Capture::finish),
     })
 }
 
-/// The demo's HTTP GET, from xtask itself.
-fn http_get(addr: SocketAddr) -> Result<(), TaskError> {
-    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: xtask-trace\r\n\r\n");
+/// Sends the GET of the table's hello session, from xtask itself.
+fn http_get(addr: SocketAddr) -> Result<TcpStream, TaskError> {
+    let request = pairings::get_request(&addr.to_string(), "xtask-trace");
     let mut stream = TcpStream::connect(addr)
         .map_err(|error| TaskError::failed(format!("cannot connect to {addr}: {error}")))?;
-    let mut reply = Vec::new();
     stream
         .write_all(request.as_bytes())
-        .and_then(|()| stream.set_read_timeout(Some(EXPECT_TIMEOUT)))
-        .and_then(|()| stream.read_to_end(&mut reply))
-        .map_err(|error| TaskError::failed(format!("no reply from {addr}: {error}")))?;
-    Ok(())
+        .and_then(|()| stream.set_read_timeout(Some(HANG_GUARD)))
+        .map_err(|error| TaskError::failed(format!("cannot send to {addr}: {error}")))?;
+    Ok(stream)
 }
 
 /// Everything the page and the terminal show.
@@ -508,61 +502,50 @@ fn read(path: &Path) -> Result<String, TaskError> {
 }
 
 fn build_report(
-    pairing: &'static str,
+    pairing: &'static Pairing,
     dir: &Path,
     stack: bool,
     runs: &[Run],
     notes: Vec<String>,
 ) -> Result<Report, TaskError> {
-    let programs: &[&str] = match pairing {
-        "hello" => &["hello-server"],
-        "tcp" => &["hello-server", "tcp-client"],
-        "chat" => &["chat-server", "chat-client"],
-        _ => &["udp-server", "udp-client"],
-    };
     let mut report = Report {
-        pairing,
+        pairing: pairing.name,
         tables: Vec::new(),
         diagrams: Vec::new(),
         notes,
         files: Vec::new(),
     };
-    for program in programs {
-        let source = read(&workspace_root().join(format!("crates/{program}/src/main.rs")))?;
+    for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
+        let name = program.name;
+        let source = read(&workspace_root().join(format!("crates/{name}/src/main.rs")))?;
         let groups = crate::compare::parse(&source);
-        let peer = read(&peer_file(program))?;
+        let peer = read(&program.peer())?;
         let mut table = rows::Table::new();
-        let (python_text, python_file) = take_trace(dir, pairing, Lang::Python, program)?;
-        let (rust_text, rust_file) = take_trace(dir, pairing, Lang::Rust, program)?;
+        let (python_text, python_file) = take_trace(dir, pairing.name, Lang::Python, name)?;
+        let (rust_text, rust_file) = take_trace(dir, pairing.name, Lang::Rust, name)?;
         let python_calls = strace::parse(&python_text);
         rows::add_python(&mut table, &python_calls, &peer, &groups);
         let rust_calls = strace::parse(&rust_text);
-        let binary = traced_program(program)?;
+        let binary = traced_program(name)?;
         let lines = if stack {
-            rows::Lines::resolve(&rust_calls, &binary, program)?
+            rows::Lines::resolve(&rust_calls, &binary, name)?
         } else {
-            rows::Lines::resolve(&[], &binary, program)?
+            rows::Lines::resolve(&[], &binary, name)?
         };
         rows::add_rust(&mut table, &rust_calls, &lines, &source, &groups);
         table.sort();
         let title = format!(
-            "{program}: tests/peers/{} (Python) ↔ {} (Rust)",
-            peer_file(program)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            "{name}: tests/peers/{} (Python) ↔ {} (Rust)",
+            program.listing,
             lines.main_rs()
         );
         report.tables.push((title, table));
         report.files.push(python_file);
         report.files.push(rust_file);
     }
-    let (server, client) = match pairing {
-        "hello" => ("hello-server", "http-get (xtask)"),
-        "tcp" => ("hello-server", "tcp-client"),
-        "chat" => ("chat-server", "chat-client"),
-        _ => ("udp-server", "udp-client"),
-    };
+    let client = pairing
+        .client
+        .map_or("http-get (xtask)", |client| client.name);
     for run in runs {
         if let Some(packets) = &run.packets {
             let side = match run.lang {
@@ -571,7 +554,7 @@ fn build_report(
             };
             report.diagrams.push((
                 format!("{side}: tcpdump -i lo -n -S, port {}", run.port),
-                packets::diagram(packets, client, server, run.port),
+                packets::diagram(packets, client, pairing.server.name, run.port),
             ));
         }
     }

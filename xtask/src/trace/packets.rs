@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{self, Process};
+use crate::harness::{self, find, Process, HANG_GUARD};
 
 /// How to get a capture where there is none (中文 / English).
 pub const HOW_TO_CAPTURE: &str = "需要 tcpdump，并以 root 或带 CAP_NET_RAW 权限运行 / needs tcpdump, run as root or with CAP_NET_RAW: `apt-get install tcpdump`, then `sudo cargo xtask trace … --packets` (or `setcap cap_net_raw+ep $(command -v tcpdump)`)";
@@ -22,19 +22,19 @@ impl Capture {
         let filter = format!("{} port {port}", if udp { "udp" } else { "tcp" });
         command.args(["-i", "lo", "-n", "-S", "-t", "-l", "-x", "--immediate-mode"]);
         command.arg(filter);
-        let mut process = Process::start("tcpdump", command, true).map_err(|error| {
-            let why = if error.message().contains("os error 2") {
+        let process = Process::start(command).map_err(|error| {
+            let why = if error.contains("os error 2") {
                 "没有 tcpdump / tcpdump is not installed"
             } else {
-                error.message()
+                &error
             };
             format!("{why}; {HOW_TO_CAPTURE}")
         })?;
-        let listening = process.wait_for("`listening on lo`", Duration::from_secs(10), |p| {
-            p.stderr.iter().any(|l| l.contains("listening on")) || p.output_closed()
+        let listening = process.wait_for("`listening on lo`", HANG_GUARD, |p| {
+            find(&p.stderr, b"listening on").is_some()
         });
-        if listening.is_err() || process.output_closed() {
-            let said = process.stderr.join(" ");
+        if listening.is_err() {
+            let said = process.stderr_text().replace('\n', " ");
             return Err(format!("tcpdump: {said}; {HOW_TO_CAPTURE}"));
         }
         Ok(Capture { process, port })
@@ -56,7 +56,7 @@ impl Capture {
             });
         // … then until nothing new has come for a moment (at most 3 s).
         for _ in 0..10 {
-            let seen = self.process.stdout.len();
+            let seen = self.process.printed(|p| p.stdout.len());
             let quiet = self
                 .process
                 .wait_for("more packets", Duration::from_millis(300), |p| {
@@ -67,17 +67,10 @@ impl Capture {
                 break;
             }
         }
-        stop(self.process.pid());
-        let _ = self.process.wait_exit(Duration::from_secs(5));
-        parse(&String::from_utf8_lossy(&self.process.stdout), self.port)
+        harness::terminate(self.process.pid());
+        let _ = self.process.wait_exit(HANG_GUARD);
+        parse(&self.process.stdout_text(), self.port)
     }
-}
-
-/// Asks a process to end (SIGTERM), so it can finish what it prints.
-pub fn stop(pid: u32) {
-    let mut command = Command::new("kill");
-    command.args(["-TERM", &pid.to_string()]);
-    let _ = harness::run_to_end("kill", command, Duration::from_secs(5));
 }
 
 /// One packet as tcpdump showed it.

@@ -281,7 +281,7 @@ impl Lines {
                     asked.push((address, offset));
                 }
             }
-            let resolved = harness::run_to_end("addr2line", command, Duration::from_secs(60))?;
+            let resolved = harness::run_to_end(command, Duration::from_secs(60))?;
             if !resolved.status.success() {
                 return Err(TaskError::failed(format!(
                     "addr2line failed ({}): {}\n(Debian: apt-get install binutils)",

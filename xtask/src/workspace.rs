@@ -1,0 +1,69 @@
+//! Where things are in the workspace, and building the programs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::run_to_end;
+use crate::TaskError;
+
+/// The workspace's root folder (xtask sits in it).
+pub fn root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Where `cargo build` put the programs: beside this binary (debug), or
+/// in the release folder beside that one.
+pub fn programs_dir(release: bool) -> Result<PathBuf, TaskError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
+    let own = exe
+        .parent()
+        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
+    Ok(if release {
+        own.parent().unwrap_or(own).join("release")
+    } else {
+        own.to_path_buf()
+    })
+}
+
+/// The file of program `name` in `dir`, which must have been built.
+pub fn built_program(dir: &Path, name: &str) -> Result<PathBuf, TaskError> {
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(TaskError::failed(format!(
+            "{} is not built (run without --no-build)",
+            path.display()
+        )))
+    }
+}
+
+/// `cargo build --quiet`, in the workspace's root, with what `configure`
+/// adds (packages, a profile, a target folder, RUSTFLAGS).
+pub fn cargo_build(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(["build", "--quiet"]).current_dir(root());
+    configure(&mut command);
+    // A generous bound: a first release build on a busy machine is slow.
+    let build = run_to_end(command, Duration::from_secs(1800))?;
+    if build.status.success() {
+        Ok(())
+    } else {
+        Err(TaskError::failed(format!(
+            "cargo build failed ({}):\n{}",
+            build.status, build.stderr
+        )))
+    }
+}
+
+/// The `--package` arguments for `names`.
+pub fn packages<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    names
+        .into_iter()
+        .flat_map(|name| ["--package", name])
+        .collect()
+}
