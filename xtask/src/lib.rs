@@ -6,13 +6,10 @@ pub mod bench;
 pub mod compare;
 pub mod demo;
 pub mod harness;
-mod highlight;
-mod markdown;
-mod page;
 pub mod paint;
 pub mod pairings;
+pub mod text;
 pub mod trace;
-mod width;
 pub mod workspace;
 
 /// Why a task did not succeed.

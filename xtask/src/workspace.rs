@@ -67,3 +67,15 @@ pub fn packages<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
         .flat_map(|name| ["--package", name])
         .collect()
 }
+
+/// A file's text, or a failure naming it.
+pub fn read(path: &Path) -> Result<String, TaskError> {
+    std::fs::read_to_string(path)
+        .map_err(|error| TaskError::failed(format!("cannot read {}: {error}", path.display())))
+}
+
+/// Writes a file, or fails naming it.
+pub fn write(path: &Path, text: &str) -> Result<(), TaskError> {
+    std::fs::write(path, text)
+        .map_err(|error| TaskError::failed(format!("cannot write {}: {error}", path.display())))
+}

@@ -14,7 +14,7 @@ use std::process::Command;
 
 use super::{in_order, load, progress, Settings, Side, Sides, WAIT};
 use crate::harness::{Process, Programs};
-use crate::width::{pad, width};
+use crate::text::{pad, width};
 use crate::TaskError;
 
 /// How many clients send at once, in turn.

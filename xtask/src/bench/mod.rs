@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{run_to_end, wrapped, Process, Programs, HANG_GUARD};
 use crate::pairings::{self, Role, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
-use crate::width::{pad, width};
+use crate::text::{pad, width};
 use crate::workspace::{self, root as workspace_root};
 use crate::{out, TaskError};
 

@@ -518,7 +518,7 @@ fn build_report(
     for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
         let name = program.name;
         let source = read(&workspace_root().join(format!("crates/{name}/src/main.rs")))?;
-        let groups = crate::compare::parse(&source);
+        let groups = crate::compare::groups::parse(&source);
         let peer = read(&program.peer())?;
         let mut table = rows::Table::new();
         let (python_text, python_file) = take_trace(dir, pairing.name, Lang::Python, name)?;

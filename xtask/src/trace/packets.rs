@@ -202,7 +202,7 @@ fn carried(payload: &[u8]) -> String {
 /// The packets as a sequence diagram: the client on the left, the server
 /// on the right, one arrow per packet.
 pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> String {
-    use crate::width::{pad, width};
+    use crate::text::{pad, width};
     let labels: Vec<String> = packets.iter().map(label).collect();
     // Every arrow as long as the longest label needs, so the lanes align.
     let span = labels

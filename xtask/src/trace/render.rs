@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::rows::{Cell, Place, Row};
 use super::Report;
-use crate::width::{expand_tabs, pad, wrap_text as wrap};
+use crate::compare::terminal::wrap_text as wrap;
+use crate::text::{expand_tabs, pad};
 
 /// At most this many calls are listed in one cell; the rest are counted.
 const MOST_CALLS: usize = 24;
@@ -13,7 +14,7 @@ const MOST_CALLS: usize = 24;
 /// The terminal's width, as `compare` finds it ($COLUMNS, else the
 /// terminal's own answer, else 100).
 pub fn columns() -> usize {
-    crate::compare::terminal_columns()
+    crate::compare::terminal::columns()
 }
 
 /// A cell as lines: the calls, then the counted rest.
@@ -65,7 +66,7 @@ pub fn text(report: &Report, total: usize) -> String {
         for row in &table.rows {
             let _ = writeln!(out, "{}", "─".repeat(total));
             for line in &row.title {
-                for piece in wrap(&expand_tabs(line, 4), total) {
+                for piece in wrap(&expand_tabs(line), total) {
                     let _ = writeln!(out, "{piece}");
                 }
             }
@@ -146,7 +147,7 @@ pub fn html(report: &Report) -> String {
         let _ = writeln!(page, "<h2>{}</h2>", escape(title));
         page.push_str("<table><thead><tr><th>Python (strace -f)</th><th>Rust (strace -f -k)</th></tr></thead><tbody>\n");
         for row in &table.rows {
-            let title: Vec<String> = row.title.iter().map(|l| expand_tabs(l, 4)).collect();
+            let title: Vec<String> = row.title.iter().map(|l| expand_tabs(l)).collect();
             let _ = writeln!(
                 page,
                 "<tr><th colspan=\"2\"><pre>{}</pre></th></tr>",

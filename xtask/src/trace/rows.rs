@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::strace::{self, Call};
-use crate::compare::Group;
+use crate::compare::groups::Group;
 use crate::harness;
 use crate::TaskError;
 
@@ -465,7 +465,7 @@ mod tests {
     #[test]
     fn main_rs_lines_belong_to_the_group_above_them_until_the_item_ends() {
         let source = "fn a() {\n    // py: x=1\n    let x = 1;\n    // py: y=2\n    let y = 2;\n}\nfn b() {}\n";
-        let groups = crate::compare::parse(source);
+        let groups = crate::compare::groups::parse(source);
         let owner = main_rs_groups(source, &groups);
         assert_eq!(owner[1], None);
         assert_eq!(owner[3], Some(0));
@@ -476,10 +476,11 @@ mod tests {
 
     #[test]
     fn peer_lines_find_their_group_whatever_the_spacing() {
-        let groups = crate::compare::parse("// py: web.listen(5)\t\t#最多\nlet a = 1;\n");
+        let groups = crate::compare::groups::parse("// py: web.listen(5)\t\t#最多\nlet a = 1;\n");
         let matched = peer_groups("import x\nweb.listen(5)   #最多\n", &groups);
         assert_eq!(matched, [None, None, Some(0)]);
-        let groups = crate::compare::parse("// py: s.bind(('127.0.0.1',8888))\nlet a = 1;\n");
+        let groups =
+            crate::compare::groups::parse("// py: s.bind(('127.0.0.1',8888))\nlet a = 1;\n");
         let matched = peer_groups(
             "s.bind(address('127.0.0.1:8888'))\nh=address('x')\n",
             &groups,
