@@ -1,10 +1,12 @@
-//! Where things are in the workspace, and building the programs.
+//! Where things are: the workspace, its built programs, the Python that
+//! runs its peers; and building the programs.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::run_to_end;
+use crate::harness::{run_to_end, HANG_GUARD};
 use crate::TaskError;
 
 /// The workspace's root folder (xtask sits in it).
@@ -78,4 +80,25 @@ pub fn read(path: &Path) -> Result<String, TaskError> {
 pub fn write(path: &Path, text: &str) -> Result<(), TaskError> {
     std::fs::write(path, text)
         .map_err(|error| TaskError::failed(format!("cannot write {}: {error}", path.display())))
+}
+
+/// The Python 3 interpreter itself behind `python` (a pyenv or similar
+/// shim is a script whose own start-up would count in every trace and
+/// bench figure), and its version.
+pub fn python(python: &OsStr) -> Result<(PathBuf, String), TaskError> {
+    let shown = python.to_string_lossy();
+    let mut command = Command::new(python);
+    let said = "import sys, platform; print(sys.version_info[0]); \
+                print(platform.python_version()); print(sys.executable)";
+    command.args(["-c", said]);
+    let done =
+        run_to_end(command, HANG_GUARD).map_err(|e| TaskError::failed(format!("{shown}: {e}")))?;
+    match done.stdout.lines().collect::<Vec<_>>()[..] {
+        ["3", version, executable] if !executable.is_empty() => {
+            Ok((executable.into(), format!("Python {version}")))
+        }
+        _ => Err(TaskError::failed(format!(
+            "{shown} is not a working Python 3, which the Python peers need (--python PATH)"
+        ))),
+    }
 }

@@ -1,13 +1,14 @@
 //! `cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html]`: the
 //! system calls underneath each listing line, Python beside Rust.
 //!
-//! The pairing runs twice with the demo's script (the request, the typed
-//! lines): once with the tutorial's Python programs (the peers in
-//! `tests/peers/`), once with the Rust programs (debug build, with line
-//! information), every program under `strace -f` (`-k` for Rust: the
-//! stack of each call). [`rows`] names the listing line behind each call;
-//! [`render`] prints one table per program. `--packets` also captures the
-//! pairing's port on loopback with tcpdump and draws the packets.
+//! The first run of the pairing's session in the table (`pairings.rs`)
+//! plays twice: with the tutorial's Python programs (the peers in
+//! `tests/peers/`, under `line_tracer.py`) and with the Rust programs (a
+//! debug build with frame pointers), every program under `strace -f` (`-k`
+//! for Rust: the stack of each call). `strace.rs` reads the traces,
+//! `rows.rs` names the listing line behind each call, `render.rs` prints
+//! one table per program; `--packets` captures the pairing's port on
+//! loopback (`packets.rs`) and draws the packets.
 
 mod packets;
 mod render;
@@ -21,22 +22,31 @@ use std::process::Command;
 
 use crate::harness::{self, wrapped, Process, HANG_GUARD};
 use crate::pairings::{self, Pairing, Role, Step, RECEIVED};
-use crate::workspace::root as workspace_root;
-use crate::{out, TaskError};
+use crate::{compare, out, workspace, Args, TaskError};
+use render::Report;
 
 pub const HELP: &str = "\
 cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html] [--no-build]
 
-跟踪每一行代码下面的系统调用：同一段脚本（与 demo 相同）先用教程的 Python 程序
-（tests/peers/）运行，再用 Rust 程序（debug 构建）运行，每个程序都在 strace 下。
-每个程序一张表：每一行做了哪些系统调用，Python 一栏，Rust 一栏。
+每一行代码下面的系统调用：这一对程序按 demo 的脚本运行两次，一次用教程的 Python 程序
+（tests/peers/），一次用 Rust 程序（debug 构建），每个程序都在 `strace -f` 下运行（Rust 加
+`-k`，它的每个调用顺着调用栈找到 main.rs 的一行和它所在的 `// py:` 组）。每个程序一张表：
+做了系统调用的每一行教程代码，Python 为它做的调用，Rust 为它做的调用。
 
-The system calls underneath each listing line: the pairing runs with the
-demo's script, once with the tutorial's Python programs (tests/peers/) and
-once with the Rust programs (debug build), each under `strace -f` (`-k` for
-Rust, whose calls are traced back through their stack to a line of main.rs
-and its `// py:` group). One table per program: each listing line that made
-system calls, Python's calls and Rust's calls for it.
+  --packets   同时抓取这对程序的端口在回环接口上的数据包（tcpdump -S），画成时序图；
+              需要 tcpdump，以及 root 或 CAP_NET_RAW 权限，缺少时会说明
+  --html      同时把表和图写成一个网页，target/compare/trace-<pairing>.html，并打印路径
+  --no-build  用这个 xtask 旁边已经构建好的程序
+
+需要 strace（Debian：apt-get install strace）和 addr2line（binutils），以及允许 ptrace 的
+系统（在容器里：--cap-add SYS_PTRACE）。
+
+The system calls underneath each listing line: the pairing runs twice with
+the demo's script, once with the tutorial's Python programs (tests/peers/)
+and once with the Rust programs (debug build), each under `strace -f` (`-k`
+for Rust, whose calls are traced back through their stack to a line of
+main.rs and its `// py:` group). One table per program: each listing line
+that made system calls, Python's calls and Rust's calls for it.
 
   --packets   also capture the pairing's port on loopback (tcpdump -S) and
               draw the packets as a sequence diagram; needs tcpdump and root
@@ -53,139 +63,77 @@ a system that allows ptrace (in a container: --cap-add SYS_PTRACE).
 /// skip on it.
 pub const CANNOT_TRACE: &str = "无法跟踪 / cannot trace";
 
-/// Marks each line of the Python program with a system call of its own:
-/// a stat of `/@py-line/<n>` (which fails), then `/@py-line/exit`.
-const LINE_TRACER: &str = r#"
-import os, runpy, sys, threading
-target = os.path.abspath(sys.argv[1])
-sys.argv = sys.argv[1:]
-sys.path[0] = os.path.dirname(target)
-sys.stdout.reconfigure(line_buffering=True)
-def mark(line):
-    try:
-        os.stat('/@py-line/' + line)
-    except OSError:
-        pass
-def lines(frame, event, arg):
-    if event == 'line':
-        mark(str(frame.f_lineno))
-    return lines
-def calls(frame, event, arg):
-    return lines if frame.f_code.co_filename == target else None
-threading.settrace(calls)
-sys.settrace(calls)
-try:
-    runpy.run_path(target, run_name='__main__')
-finally:
-    sys.settrace(None)
-    mark('exit')
-"#;
-
 pub fn run(args: &[String]) -> Result<(), TaskError> {
-    let mut pairing = None;
-    let mut options = Options::default();
-    let mut build = true;
-    for arg in args {
-        match arg.as_str() {
-            "-h" | "--help" => {
-                out(HELP);
-                return Ok(());
-            }
-            "--packets" => options.packets = true,
-            "--html" => options.html = true,
-            "--no-build" => build = false,
-            name if pairings::pairing(name).is_some() => {
-                if pairing.replace(pairings::pairing(name)).flatten().is_some() {
-                    return Err(TaskError::usage("trace takes one pairing"));
-                }
-            }
-            other => {
-                return Err(TaskError::usage(format!(
-                    "unknown pairing or option {other:?} (hello, tcp, chat, udp; --packets, --html, --no-build)"
-                )))
-            }
-        }
+    let args = Args::parse(args, &["--packets", "--html", "--no-build"], &[])?;
+    if args.help {
+        out(HELP);
+        return Ok(());
     }
-    let pairing = pairing.flatten().ok_or_else(|| {
-        TaskError::usage("trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp")
-    })?;
+    let pairing = match args.words[..] {
+        [name] => pairings::pairing(name).ok_or_else(|| {
+            TaskError::usage(format!("未知的一对程序 / unknown pairing {name:?}"))
+        })?,
+        [] => {
+            return Err(TaskError::usage(
+                "trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp",
+            ))
+        }
+        _ => {
+            return Err(TaskError::usage(
+                "trace 只跟踪一对程序 / trace takes one pairing",
+            ))
+        }
+    };
     let stack = check_strace()?;
-    if build {
+    if !args.has("--no-build") {
         build_with_frame_pointers()?;
     }
-    let python = python_interpreter()?;
-    let dir = workspace_root().join("target/trace");
+    let (python, _) = workspace::python("python3".as_ref())?;
+    let dir = workspace::root().join("target/trace");
     std::fs::create_dir_all(&dir)
         .map_err(|error| TaskError::failed(format!("cannot create {}: {error}", dir.display())))?;
     let mut notes = Vec::new();
     if !stack {
         notes.push("这个 strace 不支持 -k，Rust 的调用无法归属到代码行 / this strace has no -k: Rust's calls cannot be attributed to lines".to_string());
     }
-    let mut capture = options.packets.then_some(CaptureState::Wanted);
+    let mut capture = args.has("--packets").then_some(Ok(()));
     let mut runs = Vec::new();
-    for lang in [Lang::Python, Lang::Rust] {
+    for python in [Some(python), None] {
+        let stack = stack && python.is_none();
         let side = Side {
-            lang,
-            python: python.clone(),
+            python,
             dir: dir.clone(),
             pairing,
-            stack: stack && lang == Lang::Rust,
+            stack,
         };
-        runs.push(run_pairing(&side, &mut capture)?);
+        runs.push(play(&side, &mut capture)?);
     }
-    if let Some(CaptureState::Unavailable(reason)) = &capture {
+    if let Some(Err(reason)) = &capture {
         notes.push(format!("没有抓包 / no packet capture: {reason}"));
     }
-    let report = build_report(pairing, &dir, stack, &runs, notes)?;
-    out(&render::text(&report, render::columns()));
-    if options.html {
-        let page_dir = workspace_root().join("target/compare");
+    let report = report(pairing, &dir, stack, &runs, notes)?;
+    out(&render::text(&report, compare::terminal::columns()));
+    if args.has("--html") {
+        let page_dir = workspace::root().join("target/compare");
         let path = page_dir.join(format!("trace-{}.html", pairing.name));
-        std::fs::create_dir_all(&page_dir)
-            .and_then(|()| std::fs::write(&path, render::html(&report)))
-            .map_err(|error| {
-                TaskError::failed(format!("cannot write {}: {error}", path.display()))
-            })?;
+        std::fs::create_dir_all(&page_dir).map_err(|error| {
+            TaskError::failed(format!("cannot create {}: {error}", page_dir.display()))
+        })?;
+        workspace::write(&path, &render::html(&report))?;
         out(&format!("{}\n", path.display()));
     }
     Ok(())
 }
 
-#[derive(Default)]
-struct Options {
-    packets: bool,
-    html: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Lang {
-    Python,
-    Rust,
-}
-
-impl Lang {
-    fn name(self) -> &'static str {
-        match self {
-            Lang::Python => "python",
-            Lang::Rust => "rust",
-        }
-    }
-}
-
-enum CaptureState {
-    Wanted,
-    Unavailable(String),
-}
-
 /// Where the traced build goes: beside the usual one, so neither
 /// invalidates the other.
 fn build_dir() -> PathBuf {
-    workspace_root().join("target/trace-build")
+    workspace::root().join("target/trace-build")
 }
 
 /// A Rust program of the traced build, which must exist.
 fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
-    crate::workspace::built_program(&build_dir().join("debug"), name)
+    workspace::built_program(&build_dir().join("debug"), name)
 }
 
 /// Builds the programs in debug with frame pointers: strace's unwinder
@@ -193,83 +141,131 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 /// `std::rt::lang_start`, so a `write` made inside `print` would not
 /// reach the line of `main.rs` that printed.
 fn build_with_frame_pointers() -> Result<(), TaskError> {
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    flags.push_str(" -C force-frame-pointers=yes");
+    let flags = std::env::var("RUSTFLAGS").unwrap_or_default() + " -C force-frame-pointers=yes";
     let names = pairings::PROGRAMS.map(|program| program.name);
-    crate::workspace::cargo_build(|command| {
-        command
-            .arg("--bins")
-            .args(crate::workspace::packages(names))
+    workspace::cargo_build(|cargo| {
+        cargo.arg("--bins").args(workspace::packages(names));
+        cargo
             .arg("--target-dir")
             .arg(build_dir())
             .env("RUSTFLAGS", flags.trim());
     })
 }
 
-/// The Python interpreter itself, found through `sys.executable`.
-fn python_interpreter() -> Result<PathBuf, TaskError> {
-    let mut command = Command::new("python3");
-    command.args(["-c", "import sys; print(sys.executable)"]);
-    let found = harness::run_to_end(command, HANG_GUARD)
-        .map_err(|error| TaskError::failed(format!("python3 is needed: {error}")))?;
-    let path = found.stdout.trim();
-    if found.status.success() && !path.is_empty() {
-        Ok(PathBuf::from(path))
-    } else {
-        Err(TaskError::failed(format!(
-            "python3 did not say where it is: {}",
-            found.stderr
-        )))
-    }
-}
-
 /// Whether strace can trace here, and whether it has `-k`.
 fn check_strace() -> Result<bool, TaskError> {
     // The program traced for the check: this one, showing its help.
     let own = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("true"));
-    let mut command = Command::new("strace");
-    command
-        .args(["-f", "-o", "/dev/null"])
-        .arg(&own)
-        .arg("--help");
-    let plain = harness::run_to_end(command, HANG_GUARD).map_err(|_| {
-        TaskError::failed(format!(
-            "{CANNOT_TRACE}: 没有 strace / strace is not installed (Debian: apt-get install strace)"
-        ))
+    let runs = |program: &str, args: &[&str]| {
+        let mut command = Command::new(program);
+        command.args(args);
+        if program == "strace" {
+            command.arg(&own).arg("--help");
+        }
+        harness::run_to_end(command, HANG_GUARD).map(|done| (done.status.success(), done.stderr))
+    };
+    let cannot = |why: &str| TaskError::failed(format!("{CANNOT_TRACE}: {why}"));
+    let (plain, said) = runs("strace", &["-f", "-o", "/dev/null"]).map_err(|_| {
+        cannot("没有 strace / strace is not installed (Debian: apt-get install strace)")
     })?;
-    if !plain.status.success() {
-        return Err(TaskError::failed(format!(
-            "{CANNOT_TRACE}: strace 不能运行 / strace cannot run here ({}); in a container, allow ptrace (docker run --cap-add SYS_PTRACE)",
-            plain.stderr.trim()
+    if !plain {
+        let said = said.trim();
+        return Err(cannot(&format!(
+            "strace 不能运行 / strace cannot run here ({said}); in a container, allow ptrace (docker run --cap-add SYS_PTRACE)"
         )));
     }
-    let mut command = Command::new("strace");
-    command
-        .args(["-f", "-k", "-o", "/dev/null"])
-        .arg(&own)
-        .arg("--help");
-    let with_stack = harness::run_to_end(command, HANG_GUARD)?;
-    let mut command = Command::new("addr2line");
-    command.arg("--version");
-    let addr2line =
-        harness::run_to_end(command, HANG_GUARD).is_ok_and(|done| done.status.success());
-    if with_stack.status.success() && !addr2line {
-        return Err(TaskError::failed(format!(
-            "{CANNOT_TRACE}: 没有 addr2line / addr2line is not installed (Debian: apt-get install binutils)"
-        )));
+    let (stack, _) = runs("strace", &["-f", "-k", "-o", "/dev/null"])?;
+    if stack && !runs("addr2line", &["--version"]).is_ok_and(|(ran, _)| ran) {
+        return Err(cannot(
+            "没有 addr2line / addr2line is not installed (Debian: apt-get install binutils)",
+        ));
     }
-    Ok(with_stack.status.success())
+    Ok(stack)
 }
 
-/// One run of the pairing: Python's or Rust's.
+/// One run of the pairing: Python's (with the interpreter itself, not a
+/// pyenv shim, whose own start-up would fill the trace) or Rust's.
 struct Side {
-    lang: Lang,
-    /// The interpreter itself (not a pyenv shim, whose own start-up
-    /// would fill the trace).
-    python: PathBuf,
+    python: Option<PathBuf>,
     dir: PathBuf,
     pairing: &'static Pairing,
     stack: bool,
+}
+
+impl Side {
+    fn lang(&self) -> &'static str {
+        if self.python.is_some() {
+            "python"
+        } else {
+            "rust"
+        }
+    }
+
+    /// Where strace writes while the trace runs (named by this process, so
+    /// that traces run at the same time, the tests', do not mix), or where
+    /// the finished trace is kept, the last run's (`running`).
+    fn trace_file(&self, program: &str, running: bool) -> PathBuf {
+        let id = if running {
+            format!(".{}", std::process::id())
+        } else {
+            String::new()
+        };
+        let name = format!("{}-{}-{program}{id}.strace", self.pairing.name, self.lang());
+        self.dir.join(name)
+    }
+
+    /// Starts the program playing `role`, with `arg`, under strace.
+    fn start(&self, role: Role, arg: &str) -> Result<Traced, TaskError> {
+        let program = self
+            .pairing
+            .program(role)
+            .ok_or_else(|| TaskError::failed("no such side"))?;
+        let mut inner = match &self.python {
+            None => Command::new(traced_program(program.name)?),
+            Some(python) => {
+                // The code alone: its comment lines would add to Python's start-up.
+                let tracer = include_str!("line_tracer.py")
+                    .lines()
+                    .filter(|l| !l.starts_with('#'));
+                let tracer: String = tracer.map(|line| format!("{line}\n")).collect();
+                let mut command = Command::new(python);
+                command.args(["-c", &tracer]).arg(program.peer());
+                command.env_remove("PYTHONUNBUFFERED");
+                command
+            }
+        };
+        inner.arg(arg);
+        let file = self.trace_file(program.name, true).display().to_string();
+        let mut prefix = vec!["strace", "-f", "-q", "-yy", "-s", "64"];
+        if self.stack {
+            prefix.push("-k");
+        }
+        prefix.extend(["-o", &file]);
+        let command = wrapped(&prefix, &inner);
+        Ok(Traced {
+            process: Process::start(command)?,
+            prompt: program.prompt,
+            typed: 0,
+        })
+    }
+
+    /// Reads a finished trace and keeps it under its lasting name.
+    fn take_trace(&self, program: &str) -> Result<(String, PathBuf), TaskError> {
+        let (running, kept) = (
+            self.trace_file(program, true),
+            self.trace_file(program, false),
+        );
+        let text = workspace::read(&running)?;
+        // A rename replaces the file whole; should it fail, the running name stays.
+        Ok((
+            text,
+            if std::fs::rename(&running, &kept).is_ok() {
+                kept
+            } else {
+                running
+            },
+        ))
+    }
 }
 
 /// A program under strace. Dropping it ends the program, then strace.
@@ -280,97 +276,31 @@ struct Traced {
     typed: usize,
 }
 
-impl Side {
-    fn trace_file(&self, program: &str) -> PathBuf {
-        running_file(&self.dir, self.pairing.name, self.lang, program)
-    }
-
-    /// Starts the program playing `role`, with `arg`, under strace.
-    fn start(&self, role: Role, arg: &str) -> Result<Traced, TaskError> {
-        let program = self
-            .pairing
-            .program(role)
-            .ok_or_else(|| TaskError::failed("no such side"))?;
-        let mut inner = match self.lang {
-            Lang::Rust => Command::new(traced_program(program.name)?),
-            Lang::Python => {
-                let mut command = Command::new(&self.python);
-                command
-                    .args(["-c", LINE_TRACER])
-                    .arg(program.peer())
-                    .env_remove("PYTHONUNBUFFERED");
-                command
-            }
-        };
-        inner.arg(arg);
-        let file = self.trace_file(program.name);
-        let mut prefix: Vec<String> = ["strace", "-f", "-q", "-yy", "-s", "64"]
-            .map(String::from)
-            .to_vec();
-        if self.stack {
-            prefix.push("-k".into());
-        }
-        prefix.push("-o".into());
-        prefix.push(file.display().to_string());
-        let process = Process::start(wrapped(&prefix, &inner))?;
-        Ok(Traced {
-            process,
-            prompt: program.prompt,
-            typed: 0,
-        })
-    }
-}
-
-/// Where strace writes while the trace runs: named by this process, so
-/// that traces run at the same time (the tests, twice) do not mix.
-fn running_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
-    dir.join(format!(
-        "{pairing}-{}-{program}.{}.strace",
-        lang.name(),
-        std::process::id()
-    ))
-}
-
-/// Where a finished trace is kept: the last run's, whole.
-fn kept_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
-    dir.join(format!("{pairing}-{}-{program}.strace", lang.name()))
-}
-
-/// Reads a run's trace and keeps it under its lasting name.
-fn take_trace(
-    dir: &Path,
-    pairing: &str,
-    lang: Lang,
-    program: &str,
-) -> Result<(String, PathBuf), TaskError> {
-    let running = running_file(dir, pairing, lang, program);
-    let text = read(&running)?;
-    let kept = kept_file(dir, pairing, lang, program);
-    // A rename replaces the file whole; should it fail, the running name stays.
-    let kept = match std::fs::rename(&running, &kept) {
-        Ok(()) => kept,
-        Err(_) => running,
-    };
-    Ok((text, kept))
-}
-
 impl Traced {
-    /// The programs strace started (its children).
-    fn tracees(&self) -> Vec<u32> {
+    /// Ends the programs strace started (its children) with SIGTERM, so
+    /// that strace writes their end: killing strace alone would leave them
+    /// running untraced.
+    fn end_tracees(&self) {
         let pid = self.process.pid();
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
+        for pid in children
             .unwrap_or_default()
             .split_whitespace()
             .filter_map(|pid| pid.parse().ok())
-            .collect()
+        {
+            harness::terminate(pid);
+        }
     }
 
     /// Ends a program that would run forever, as the listing's does.
     fn stop(&mut self) -> Result<(), TaskError> {
-        for pid in self.tracees() {
-            harness::terminate(pid);
-        }
-        self.expect_exit()
+        self.end_tracees();
+        self.exit()
+    }
+
+    fn exit(&mut self) -> Result<(), TaskError> {
+        self.process.wait_exit(HANG_GUARD)?;
+        Ok(())
     }
 
     fn expect(&mut self, text: &str) -> Result<(), TaskError> {
@@ -384,52 +314,42 @@ impl Traced {
             .wait_stdout(self.prompt.unwrap_or(""), self.typed)?;
         Ok(self.process.type_in(format!("{line}\n").as_bytes())?)
     }
-
-    fn expect_exit(&mut self) -> Result<(), TaskError> {
-        self.process.wait_exit(HANG_GUARD).map(drop)?;
-        Ok(())
-    }
 }
 
 impl Drop for Traced {
     fn drop(&mut self) {
-        // Killing strace alone would leave its program running untraced.
         if self.process.exited().is_none() {
-            for pid in self.tracees() {
-                harness::terminate(pid);
-            }
+            self.end_tracees();
         }
     }
 }
 
-/// What one run left: its packets, if captured.
-pub struct Run {
-    pub lang: Lang,
-    pub port: u16,
-    pub packets: Option<Vec<packets::Packet>>,
+/// What one run left: its port, and its packets if captured.
+struct Run {
+    python: bool,
+    port: u16,
+    packets: Option<Vec<packets::Packet>>,
 }
 
-/// Runs the first run of the pairing's session (the table's, the demo's
-/// first) on one side.
-fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, TaskError> {
+/// Plays the first run of the pairing's session on one side; captures
+/// its packets while `capture` is wanted and possible (else it holds why
+/// not).
+fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
     let mut sides: [Option<Traced>; 2] = [None, None];
-    let mut addr: Option<SocketAddr> = None;
-    let mut capturing = None;
-    let mut get = None;
+    let (mut addr, mut capturing, mut get) = (None::<SocketAddr>, None, None);
     let missing = || TaskError::failed("trace: a step before its program started");
     for &step in side.pairing.runs[0] {
-        let (role, program) = match step {
+        let role = match step {
             Step::Start(role) => {
                 let arg = addr.map_or("127.0.0.1:0".to_string(), |addr| addr.to_string());
                 let traced = side.start(role, &arg)?;
                 if role == Role::Server {
                     let ready = traced.process.wait_ready()?;
                     addr = Some(ready);
-                    if let Some(CaptureState::Wanted) = capture {
-                        let udp = side.pairing.name == "udp";
-                        match packets::Capture::start(ready.port(), udp) {
+                    if let Some(Ok(())) = capture {
+                        match packets::Capture::start(ready.port(), side.pairing.name == "udp") {
                             Ok(started) => capturing = Some(started),
-                            Err(reason) => *capture = Some(CaptureState::Unavailable(reason)),
+                            Err(reason) => *capture = Some(Err(reason)),
                         }
                     }
                 }
@@ -437,13 +357,19 @@ fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, T
                 continue;
             }
             Step::Get => {
-                get = Some(http_get(addr.ok_or_else(missing)?)?);
+                let addr = addr.ok_or_else(missing)?;
+                let request = pairings::get_request(&addr.to_string(), "xtask-trace");
+                let failed =
+                    |error| TaskError::failed(format!("cannot send a GET to {addr}: {error}"));
+                let mut stream = TcpStream::connect(addr).map_err(failed)?;
+                stream.write_all(request.as_bytes()).map_err(failed)?;
+                get = Some(stream);
                 continue;
             }
             Step::Reply => {
-                let mut reply = Vec::new();
                 if let Some(mut stream) = get.take() {
-                    let _ = stream.read_to_end(&mut reply);
+                    let _ = stream.set_read_timeout(Some(HANG_GUARD));
+                    let _ = stream.read_to_end(&mut Vec::new());
                 }
                 continue;
             }
@@ -452,8 +378,9 @@ fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, T
             | Step::Says(role, _)
             | Step::Exits(role, _)
             | Step::ExitsUnlikeTheListing(role, _)
-            | Step::Stopped(role) => (role, sides[role as usize].as_mut().ok_or_else(missing)?),
+            | Step::Stopped(role) => role,
         };
+        let program = sides[role as usize].as_mut().ok_or_else(missing)?;
         match step {
             Step::Prints(_, pieces) => program.expect(&pieces.concat())?,
             Step::Types(_, line) => program.type_line(line)?,
@@ -463,45 +390,20 @@ fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, T
                 other.expect(&format!("{RECEIVED}{line}\n"))?;
             }
             // Ours ends on `0`; the listing's chat-server never does.
-            Step::ExitsUnlikeTheListing(..) if side.lang == Lang::Python => program.stop()?,
-            Step::Exits(..) | Step::ExitsUnlikeTheListing(..) => program.expect_exit()?,
+            Step::ExitsUnlikeTheListing(..) if side.python.is_some() => program.stop()?,
+            Step::Exits(..) | Step::ExitsUnlikeTheListing(..) => program.exit()?,
             _ => program.stop()?,
         }
     }
     Ok(Run {
-        lang: side.lang,
+        python: side.python.is_some(),
         port: addr.map_or(0, |addr| addr.port()),
         packets: capturing.map(packets::Capture::finish),
     })
 }
 
-/// Sends the GET of the table's hello session, from xtask itself.
-fn http_get(addr: SocketAddr) -> Result<TcpStream, TaskError> {
-    let request = pairings::get_request(&addr.to_string(), "xtask-trace");
-    let mut stream = TcpStream::connect(addr)
-        .map_err(|error| TaskError::failed(format!("cannot connect to {addr}: {error}")))?;
-    stream
-        .write_all(request.as_bytes())
-        .and_then(|()| stream.set_read_timeout(Some(HANG_GUARD)))
-        .map_err(|error| TaskError::failed(format!("cannot send to {addr}: {error}")))?;
-    Ok(stream)
-}
-
-/// Everything the page and the terminal show.
-pub struct Report {
-    pub pairing: &'static str,
-    pub tables: Vec<(String, rows::Table)>,
-    pub diagrams: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub files: Vec<PathBuf>,
-}
-
-fn read(path: &Path) -> Result<String, TaskError> {
-    std::fs::read_to_string(path)
-        .map_err(|error| TaskError::failed(format!("cannot read {}: {error}", path.display())))
-}
-
-fn build_report(
+/// The tables of both programs, from both runs' traces, and the packets.
+fn report(
     pairing: &'static Pairing,
     dir: &Path,
     stack: bool,
@@ -515,47 +417,47 @@ fn build_report(
         notes,
         files: Vec::new(),
     };
+    let [python, rust] = [true, false].map(|python| Side {
+        python: python.then(PathBuf::new),
+        dir: dir.to_path_buf(),
+        pairing,
+        stack,
+    });
     for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
         let name = program.name;
-        let source = read(&workspace_root().join(format!("crates/{name}/src/main.rs")))?;
-        let groups = crate::compare::groups::parse(&source);
-        let peer = read(&program.peer())?;
-        let mut table = rows::Table::new();
-        let (python_text, python_file) = take_trace(dir, pairing.name, Lang::Python, name)?;
-        let (rust_text, rust_file) = take_trace(dir, pairing.name, Lang::Rust, name)?;
-        let python_calls = strace::parse(&python_text);
-        rows::add_python(&mut table, &python_calls, &peer, &groups);
-        let rust_calls = strace::parse(&rust_text);
-        let binary = traced_program(name)?;
-        let lines = if stack {
-            rows::Lines::resolve(&rust_calls, &binary, name)?
-        } else {
-            rows::Lines::resolve(&[], &binary, name)?
-        };
-        rows::add_rust(&mut table, &rust_calls, &lines, &source, &groups);
-        table.sort();
+        let source = workspace::read(&compare::groups::main_rs(name))?;
+        let groups = compare::groups::parse(&source);
+        let mut rows = Vec::new();
+        let (python_trace, python_file) = python.take_trace(name)?;
+        let python_calls = strace::parse(&python_trace);
+        rows::add_python(
+            &mut rows,
+            &python_calls,
+            &workspace::read(&program.peer())?,
+            &groups,
+        );
+        let (rust_trace, rust_file) = rust.take_trace(name)?;
+        let rust_calls = strace::parse(&rust_trace);
+        let calls = if stack { &rust_calls[..] } else { &[] };
+        let lines = rows::Lines::resolve(calls, &traced_program(name)?, name)?;
+        rows::add_rust(&mut rows, &rust_calls, &lines, &source, &groups);
+        rows.sort_by_key(|row| row.place);
         let title = format!(
             "{name}: tests/peers/{} (Python) ↔ {} (Rust)",
-            program.listing,
-            lines.main_rs()
+            program.listing, lines.main_rs
         );
-        report.tables.push((title, table));
-        report.files.push(python_file);
-        report.files.push(rust_file);
+        report.tables.push((title, rows));
+        report.files.extend([python_file, rust_file]);
     }
     let client = pairing
         .client
         .map_or("http-get (xtask)", |client| client.name);
     for run in runs {
         if let Some(packets) = &run.packets {
-            let side = match run.lang {
-                Lang::Python => "Python",
-                Lang::Rust => "Rust",
-            };
-            report.diagrams.push((
-                format!("{side}: tcpdump -i lo -n -S, port {}", run.port),
-                packets::diagram(packets, client, pairing.server.name, run.port),
-            ));
+            let lang = if run.python { "Python" } else { "Rust" };
+            let title = format!("{lang}: tcpdump -i lo -n -S, port {}", run.port);
+            let diagram = packets::diagram(packets, client, pairing.server.name, run.port);
+            report.diagrams.push((title, diagram));
         }
     }
     Ok(report)

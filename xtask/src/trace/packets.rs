@@ -4,6 +4,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+use crate::text::{pad, width};
+
+use super::strace::preview;
 use crate::harness::{self, find, Process, HANG_GUARD};
 
 /// How to get a capture where there is none (中文 / English).
@@ -88,50 +91,59 @@ pub struct Packet {
     pub peer_port: String,
 }
 
-/// tcpdump's `-t -n -S -x` lines → packets.
+/// tcpdump's `-t -n -S -x` lines → packets: each its header line, then
+/// its bytes in hex, of which the last `length` are what it carried.
 pub fn parse(text: &str, port: u16) -> Vec<Packet> {
     let mut packets: Vec<(Packet, Vec<u8>)> = Vec::new();
-    let server = format!(".{port}");
     for line in text.lines() {
-        if let Some(hex) = line.trim_start().strip_prefix("0x") {
-            if let (Some((_, bytes)), Some((_, raw))) = (hex.split_once(':'), packets.last_mut()) {
-                for group in bytes.split_whitespace() {
-                    for pair in group.as_bytes().chunks(2) {
-                        let pair = std::str::from_utf8(pair).unwrap_or("");
-                        if let Ok(byte) = u8::from_str_radix(pair, 16) {
-                            raw.push(byte);
-                        }
-                    }
-                }
+        if let Some((_, hex)) = line
+            .trim_start()
+            .strip_prefix("0x")
+            .and_then(|l| l.split_once(':'))
+        {
+            let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+            let bytes = digits
+                .chunks(2)
+                .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok());
+            if let Some((_, raw)) = packets.last_mut() {
+                raw.extend(bytes);
             }
             continue;
         }
-        let Some(rest) = line
+        let rest = line
             .strip_prefix("IP ")
-            .or_else(|| line.strip_prefix("IP6 "))
-        else {
-            continue;
-        };
-        let Some((ends, details)) = rest.split_once(": ") else {
+            .or_else(|| line.strip_prefix("IP6 "));
+        let Some((ends, details)) = rest.and_then(|rest| rest.split_once(": ")) else {
             continue;
         };
         let Some((source, target)) = ends.split_once(" > ") else {
             continue;
         };
-        let from_server = source.ends_with(&server);
+        let from_server = source.ends_with(&format!(".{port}"));
         let peer = if from_server { target } else { source };
-        let peer_port = peer.rsplit('.').next().unwrap_or("").to_string();
         let field = |name: &str| {
             details
                 .split(", ")
                 .find_map(|part| part.strip_prefix(name))
                 .map(str::to_string)
         };
-        let length = field("length ")
-            .and_then(|l| l.split_whitespace().next().and_then(|n| n.parse().ok()))
-            .unwrap_or(0);
-        let kind = match details.strip_prefix("Flags [") {
-            Some(flags) => flag_names(flags.split(']').next().unwrap_or("")),
+        let length = field("length ").and_then(|l| l.split_whitespace().next()?.parse().ok());
+        // tcpdump's flag letters as names: `S.` → `SYN-ACK`.
+        let kind = match details
+            .strip_prefix("Flags [")
+            .and_then(|f| f.split_once(']'))
+        {
+            Some((flags, _)) => {
+                let names = [
+                    ('S', "SYN"),
+                    ('F', "FIN"),
+                    ('R', "RST"),
+                    ('P', "PSH"),
+                    ('.', "ACK"),
+                ];
+                let names = names.iter().filter(|(letter, _)| flags.contains(*letter));
+                names.map(|(_, name)| *name).collect::<Vec<_>>().join("-")
+            }
             None => "UDP".to_string(),
         };
         packets.push((
@@ -140,70 +152,45 @@ pub fn parse(text: &str, port: u16) -> Vec<Packet> {
                 kind,
                 seq: field("seq "),
                 ack: field("ack "),
-                length,
+                length: length.unwrap_or(0),
                 payload: Vec::new(),
-                peer_port,
+                peer_port: peer.rsplit('.').next().unwrap_or("").to_string(),
             },
             Vec::new(),
         ));
     }
-    packets
-        .into_iter()
-        .map(|(mut packet, raw)| {
-            packet.payload = payload(&raw, packet.length);
-            packet
-        })
-        .collect()
-}
-
-/// tcpdump's flag letters as names: `S.` → `SYN-ACK`.
-fn flag_names(flags: &str) -> String {
-    let mut names = Vec::new();
-    for (letter, name) in [
-        ('S', "SYN"),
-        ('F', "FIN"),
-        ('R', "RST"),
-        ('P', "PSH"),
-        ('.', "ACK"),
-    ] {
-        if flags.contains(letter) {
-            names.push(name);
-        }
-    }
-    names.join("-")
-}
-
-/// The last `length` bytes of the packet are what it carried.
-fn payload(raw: &[u8], length: usize) -> Vec<u8> {
-    raw.get(raw.len().saturating_sub(length)..)
-        .unwrap_or_default()
-        .to_vec()
-}
-
-/// The start of what a packet carried, as text.
-fn carried(payload: &[u8]) -> String {
-    let text = String::from_utf8_lossy(payload);
-    let mut shown = String::new();
-    for (count, ch) in text.chars().enumerate() {
-        if count >= 20 {
-            shown.push('…');
-            break;
-        }
-        match ch {
-            '\n' => shown.push_str("\\n"),
-            '\r' => shown.push_str("\\r"),
-            c if c.is_control() => shown.push('·'),
-            c => shown.push(c),
-        }
-    }
-    format!("\"{shown}\"")
+    let packets = packets.into_iter().map(|(mut packet, raw)| {
+        packet.payload = raw[raw.len().saturating_sub(packet.length)..].to_vec();
+        packet
+    });
+    packets.collect()
 }
 
 /// The packets as a sequence diagram: the client on the left, the server
 /// on the right, one arrow per packet.
 pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> String {
-    use crate::text::{pad, width};
-    let labels: Vec<String> = packets.iter().map(label).collect();
+    // What each arrow says: the flags, the numbers, the length and the bytes.
+    let labels: Vec<String> = packets
+        .iter()
+        .map(|packet| {
+            let seq = packet
+                .seq
+                .as_ref()
+                .map_or(String::new(), |seq| format!(" seq {seq}"));
+            let ack = packet
+                .ack
+                .as_ref()
+                .map_or(String::new(), |ack| format!(" ack {ack}"));
+            let carried = preview(&packet.payload, 20, false);
+            let data = packet.length > 0 || packet.kind == "UDP";
+            let data = if data {
+                format!(" len {} {carried}", packet.length)
+            } else {
+                String::new()
+            };
+            format!("{}{seq}{ack}{data}", packet.kind)
+        })
+        .collect();
     // Every arrow as long as the longest label needs, so the lanes align.
     let span = labels
         .iter()
@@ -211,13 +198,11 @@ pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> Str
         .max()
         .unwrap_or(0)
         .max(56);
-    let client_port = packets
-        .iter()
-        .map(|p| p.peer_port.as_str())
-        .next()
-        .unwrap_or("?");
-    let left = format!("{client} (:{client_port})");
-    let right = format!("{server} (:{port})");
+    let client_port = packets.first().map_or("?", |p| p.peer_port.as_str());
+    let (left, right) = (
+        format!("{client} (:{client_port})"),
+        format!("{server} (:{port})"),
+    );
     let mut out = format!(
         " {}{right}\n",
         pad(&left, span + 2 - width(&right).min(span))
@@ -226,34 +211,14 @@ pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> Str
         out.push_str(" (没有抓到数据包 / no packets captured)\n");
     }
     for (packet, label) in packets.iter().zip(&labels) {
-        let fill = span.saturating_sub(width(label) + 4);
-        let arrow = if packet.from_server {
-            format!("◀─ {label} {}", "─".repeat(fill))
-        } else {
-            format!("{} {label} ─▶", "─".repeat(fill))
+        let fill = "─".repeat(span.saturating_sub(width(label) + 4));
+        let arrow = match packet.from_server {
+            true => format!("◀─ {label} {fill}"),
+            false => format!("{fill} {label} ─▶"),
         };
         out.push_str(&format!(" │{arrow}│\n"));
     }
     out
-}
-
-/// What an arrow says: the flags, the numbers, the length and the bytes.
-fn label(packet: &Packet) -> String {
-    let mut label = packet.kind.clone();
-    if let Some(seq) = &packet.seq {
-        label.push_str(&format!(" seq {seq}"));
-    }
-    if let Some(ack) = &packet.ack {
-        label.push_str(&format!(" ack {ack}"));
-    }
-    if packet.length > 0 || packet.kind == "UDP" {
-        label.push_str(&format!(
-            " len {} {}",
-            packet.length,
-            carried(&packet.payload)
-        ));
-    }
-    label
 }
 
 #[cfg(test)]
