@@ -1,19 +1,21 @@
-//! `cargo xtask demo <hello|tcp|chat|udp|all>`: builds the programs, runs
+//! `cargo xtask demo <hello|tcp|chat|udp|all>`: builds the programs, plays
 //! a pairing's scripted session from the table (`pairings.rs`) and prints
 //! one transcript, every line labelled by the program that printed it.
 //!
 //! Each step waits for what the script expects (within the harness's hang
-//! guard), never for a fixed time. Every program is killed and reaped when
-//! the demo ends, however it ends; they stay in the terminal's process
-//! group, so Ctrl-C reaches them too.
+//! guard), never for a fixed time, and then shows what that program has
+//! printed: the transcript keeps the script's order, where two programs'
+//! pipes would race. What a program says on stderr (its readiness line
+//! apart) is shown once it has ended. Every program is killed and reaped
+//! when the demo ends, however it ends; they stay in the terminal's
+//! process group, so Ctrl-C reaches them too.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{find, occurrences, Attached, Hub, Process, Programs, HANG_GUARD};
+use crate::harness::{find, occurrences, Attached, Printed, Process, Programs, HANG_GUARD};
 use crate::paint::Paint;
 use crate::pairings::{self, Pairing, Role, Step, CHAT, CHAT_SERVER_CONNECTED, RECEIVED};
 use crate::{out, workspace, Args, TaskError};
@@ -166,29 +168,13 @@ struct Shown {
     name: &'static str,
     colour: &'static str,
     process: Process,
-    /// How much of its stdout and stderr has been taken in, and whether
-    /// its end has been.
-    taken: (usize, usize, bool),
-    /// Stdout not yet shown in the transcript.
-    unshown: Vec<u8>,
-    /// Stderr not yet a whole line.
-    partial: Vec<u8>,
     prompt: Option<&'static str>,
-    /// Its prompt, shown and waiting for the line the script will type.
-    waiting_prompt: Option<&'static str>,
-    /// Where in its stdout the next expectation starts looking.
+    /// How much of its stdout the transcript shows, and where the next
+    /// expectation starts looking.
+    shown: usize,
     cursor: usize,
-    /// A server's stdout waits until its readiness line has been shown, so
-    /// the transcript keeps the order in which the server wrote them.
-    awaiting_readiness: bool,
-    /// Other stderr lines wait until the program has ended and its stdout
-    /// is shown: two pipes cannot tell which came first, and such notes
-    /// (the peer closed, an error) come last.
-    held_notes: Vec<String>,
-    /// Stdout held back while the script waits for another program's
-    /// output: what comes first in the script is shown first (two
-    /// processes' pipes race each other).
-    held: bool,
+    /// The lines typed so far.
+    typed: usize,
 }
 
 /// One pairing's programs and its transcript. Dropping it kills and reaps
@@ -197,37 +183,33 @@ struct Session<'a> {
     style: Paint,
     programs: &'a Programs,
     pairing: &'a Pairing,
-    hub: Arc<Hub>,
     shown: Vec<Shown>,
 }
 
 impl<'a> Session<'a> {
     fn new(style: Paint, programs: &'a Programs, pairing: &'a Pairing, title: &str) -> Self {
         out(&style.header(title));
-        let hub = Hub::new();
-        let shown = Vec::new();
         Session {
             style,
             programs,
             pairing,
-            hub,
-            shown,
+            shown: Vec::new(),
         }
     }
 
     /// Plays every run of the pairing's session.
     fn play(mut self) -> Result<(), TaskError> {
         for run in self.pairing.runs {
-            // Where each side runs in this run, and the server's address.
-            let mut at = [usize::MAX; 2];
-            let mut addr = None;
-            let mut get = None;
+            // Where each side runs in this run, the server's address, the GET.
+            let (mut at, mut addr, mut get) = ([usize::MAX; 2], None, None);
             for &step in *run {
                 match step {
                     Step::Start(role) => {
                         at[role as usize] = self.start(role, addr)?;
                         if role == Role::Server {
-                            addr = Some(self.ready(at[0])?);
+                            let ready = self.shown[at[0]].process.wait_ready()?;
+                            self.note(at[0], &format!("listening on {ready}"));
+                            addr = Some(ready);
                         }
                     }
                     Step::Prints(role, pieces) => {
@@ -236,15 +218,14 @@ impl<'a> Session<'a> {
                     Step::Types(role, line) => self.type_line(at[role as usize], line)?,
                     Step::Says(role, line) => {
                         self.type_line(at[role as usize], line)?;
-                        let other = at[1 - role as usize];
-                        self.expect(other, &format!("{RECEIVED}{line}\n"))?;
+                        self.expect(at[1 - role as usize], &format!("{RECEIVED}{line}\n"))?;
                     }
                     Step::Get => get = Some(self.get(addr)?),
                     Step::Reply => self.reply(get.take())?,
                     Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
-                        self.expect_exit(at[role as usize], code)?
+                        self.exits(at[role as usize], Some(code))?
                     }
-                    Step::Stopped(role) => self.stop(at[role as usize])?,
+                    Step::Stopped(role) => self.exits(at[role as usize], None)?,
                 }
             }
         }
@@ -266,21 +247,16 @@ impl<'a> Session<'a> {
         self.shown.push(Shown {
             name: program.name,
             colour: if role == Role::Server { "36" } else { "32" },
-            process: Process::start_in(&self.hub, command)?,
-            taken: (0, 0, false),
-            unshown: Vec::new(),
-            partial: Vec::new(),
+            process: Process::start(command)?,
             prompt: program.prompt,
-            waiting_prompt: None,
+            shown: 0,
             cursor: 0,
-            awaiting_readiness: role == Role::Server,
-            held_notes: Vec::new(),
-            held: false,
+            typed: 0,
         });
         Ok(self.shown.len() - 1)
     }
 
-    /// Shows a line of the transcript.
+    /// Shows a line of the transcript, as the program `index`'s.
     fn show(&self, index: usize, text: &str) {
         let program = &self.shown[index];
         out(&format!(
@@ -289,15 +265,11 @@ impl<'a> Session<'a> {
         ));
     }
 
-    fn show_note(&self, index: usize, text: &str) {
-        let program = &self.shown[index];
-        let name = text.strip_prefix(program.name);
+    /// Shows a line of its stderr, without its name in front.
+    fn note(&self, index: usize, text: &str) {
+        let name = text.strip_prefix(self.shown[index].name);
         let text = name.and_then(|t| t.strip_prefix(": ")).unwrap_or(text);
-        let note = self.style.paint("2;33", &format!("! {text}"));
-        out(&format!(
-            "{} {note}\n",
-            self.style.label(program.name, program.colour)
-        ));
+        self.show(index, &self.style.paint("2;33", &format!("! {text}")));
     }
 
     /// Shows a line for a participant that is the demo itself.
@@ -305,185 +277,100 @@ impl<'a> Session<'a> {
         out(&format!("{} {text}\n", self.style.label(label, "35")));
     }
 
-    /// Takes in what every program printed since last time, and shows what
-    /// is complete.
-    fn take_in(&mut self) {
-        for index in 0..self.shown.len() {
-            let program = &mut self.shown[index];
-            let (out_at, err_at, _) = program.taken;
-            let (stdout, stderr, ended) = program.process.printed(|printed| {
-                let stdout = printed.stdout[out_at..].to_vec();
-                (stdout, printed.stderr[err_at..].to_vec(), printed.ended())
-            });
-            program.taken = (out_at + stdout.len(), err_at + stderr.len(), ended);
-            program.unshown.extend_from_slice(&stdout);
-            program.partial.extend_from_slice(&stderr);
-            let mut lines = Vec::new();
-            while let Some(end) = program.partial.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = program.partial.drain(..=end).collect();
-                lines.push(
-                    String::from_utf8_lossy(&line[..end])
-                        .trim_end_matches('\r')
-                        .to_string(),
-                );
-            }
-            for line in lines {
-                let program = &mut self.shown[index];
-                if program.awaiting_readiness && line.starts_with("listening on ") {
-                    program.awaiting_readiness = false;
-                    self.show_note(index, &line);
-                } else {
-                    program.held_notes.push(line);
-                }
-            }
-            self.show_complete_lines(index);
-        }
-    }
-
-    /// Shows the complete lines of a program's stdout; a prompt is held
-    /// back until the script types its answer.
-    fn show_complete_lines(&mut self, index: usize) {
+    /// Shows the lines of a program's stdout not shown yet: whole lines,
+    /// or (once it has ended) all; a prompt waits for the line typed after
+    /// it.
+    fn show_printed(&mut self, index: usize, all: bool) {
+        let stdout = self.shown[index].process.stdout();
         loop {
             let program = &mut self.shown[index];
-            if (program.awaiting_readiness && !program.taken.2) || program.held {
-                return;
-            }
-            if let Some(prompt) = program
-                .prompt
-                .filter(|p| program.unshown.starts_with(p.as_bytes()))
-            {
-                program.unshown.drain(..prompt.len());
-                program.waiting_prompt = Some(prompt);
+            let rest = &stdout[program.shown..];
+            if let Some(prompt) = program.prompt.filter(|p| rest.starts_with(p.as_bytes())) {
+                program.shown += prompt.len();
                 continue;
             }
-            let Some(end) = program.unshown.iter().position(|&b| b == b'\n') else {
+            let end = rest.iter().position(|&b| b == b'\n');
+            let Some(end) = end.or((all && !rest.is_empty()).then_some(rest.len())) else {
                 return;
             };
-            let line: Vec<u8> = program.unshown.drain(..=end).collect();
-            let text = String::from_utf8_lossy(&line[..end]);
-            self.show(index, text.trim_end_matches('\r'));
+            program.shown += (end + 1).min(rest.len());
+            let line = String::from_utf8_lossy(&rest[..end])
+                .trim_end_matches('\r')
+                .to_string();
+            self.show(index, &line);
         }
     }
 
-    /// Takes in output until `done` holds for program `index`, while the
-    /// other programs' stdout is held back; fails after the hang guard
-    /// with `expected` in the message.
-    fn wait_until(
-        &mut self,
-        index: usize,
-        expected: &str,
-        done: impl Fn(&Shown) -> bool,
-    ) -> Result<(), TaskError> {
-        let deadline = Instant::now() + HANG_GUARD;
-        for (other, program) in self.shown.iter_mut().enumerate() {
-            program.held = other != index;
-        }
-        loop {
-            self.take_in();
-            if done(&self.shown[index]) {
-                break;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                let expected = format!(
-                    "demo: {} was expected to {expected} within {HANG_GUARD:?}",
-                    self.shown[index].name
-                );
-                return Err(TaskError::failed(self.shown[index].process.fail(expected)));
-            }
-            let taken: Vec<_> = self.shown.iter().map(|program| program.taken).collect();
-            self.hub.wait(left.min(Duration::from_millis(20)), |all| {
-                let now = all
-                    .iter()
-                    .map(|p| (p.stdout.len(), p.stderr.len(), p.ended()));
-                now.ne(taken.iter().copied())
-            });
-        }
-        for index in 0..self.shown.len() {
-            self.shown[index].held = false;
-            self.show_complete_lines(index);
-        }
-        Ok(())
-    }
-
-    /// Waits until `text` appears on a program's stdout after what earlier
-    /// expectations matched.
-    fn expect(&mut self, index: usize, text: &str) -> Result<(), TaskError> {
-        let needle = text.as_bytes();
-        let found = |program: &Shown| {
-            let cursor = program.cursor;
+    /// A failure of the demo, with the program's report.
+    fn failed(&self, index: usize, what: &str) -> TaskError {
+        let program = &self.shown[index];
+        TaskError::failed(
             program
                 .process
-                .printed(|printed| find(&printed.stdout[cursor..], needle))
-        };
-        self.wait_until(index, &format!("print {text:?}"), |p| found(p).is_some())?;
-        if let Some(at) = found(&self.shown[index]) {
-            self.shown[index].cursor += at + needle.len();
-        }
-        Ok(())
+                .fail(format!("demo: {} was expected to {what}", program.name)),
+        )
     }
 
-    /// Waits for a server's readiness line and returns its address.
-    fn ready(&mut self, index: usize) -> Result<SocketAddr, TaskError> {
-        let what = "write `listening on <addr>` first on stderr";
-        self.wait_until(index, what, |p| p.taken.1 > 0 || p.taken.2)?;
-        Ok(self.shown[index].process.wait_ready()?)
+    /// Waits until `text` is on a program's stdout after what earlier
+    /// expectations matched, then shows what it printed.
+    fn expect(&mut self, index: usize, text: &str) -> Result<(), TaskError> {
+        let (needle, cursor) = (text.as_bytes(), self.shown[index].cursor);
+        let found = |printed: &Printed| find(&printed.stdout[cursor..], needle);
+        let what = format!("print {text:?} within {HANG_GUARD:?}");
+        let waited = self.shown[index]
+            .process
+            .wait_for(&what, HANG_GUARD, |p| found(p).is_some());
+        waited.map_err(|_| self.failed(index, &what))?;
+        let at = self.shown[index].process.printed(found).unwrap_or(0);
+        self.shown[index].cursor += at + needle.len();
+        self.show_printed(index, false);
+        Ok(())
     }
 
     /// Waits for the program's prompt, then types `line` as a person would.
     fn type_line(&mut self, index: usize, line: &str) -> Result<(), TaskError> {
-        self.wait_until(index, "prompt for a line", |p| p.waiting_prompt.is_some())?;
         let program = &mut self.shown[index];
-        let prompt = program.waiting_prompt.take().unwrap_or("");
-        let sent = program.process.type_in(format!("{line}\n").as_bytes());
+        let prompt = program.prompt.unwrap_or_default();
+        program.typed += 1;
+        let what = format!("prompt for a line within {HANG_GUARD:?}");
+        let waited = program.process.wait_stdout(prompt, program.typed);
+        waited.map_err(|_| self.failed(index, &what))?;
+        self.show_printed(index, false);
         let typed = self.style.paint("1", &format!("› {line}"));
         self.show(index, &format!("{prompt}{typed}"));
-        Ok(sent?)
+        let sent = self.shown[index]
+            .process
+            .type_in(format!("{line}\n").as_bytes());
+        sent.map_err(|_| self.failed(index, &format!("read the typed line {line:?}")))
     }
 
-    /// Waits for a program to exit with `code`.
-    fn expect_exit(&mut self, index: usize, code: i32) -> Result<(), TaskError> {
-        let expected = format!("exit with status {code}");
-        self.wait_until(index, &expected, |p| p.taken.2)?;
-        // Both pipes are closed: the program is ending, so this is quick.
-        let status = self.shown[index].process.wait_exit(HANG_GUARD)?;
-        self.show_ending(index);
-        if status.code() == Some(code) {
-            Ok(())
-        } else {
-            let process = &self.shown[index].process;
-            Err(TaskError::failed(
-                process.fail(format!("demo: expected it to {expected}")),
-            ))
+    /// Waits for a program to exit with `code`, or stops a server that
+    /// would serve forever (`None`), as the listing's does; shows what it
+    /// still had to say: the rest of its stdout, then its stderr.
+    fn exits(&mut self, index: usize, code: Option<i32>) -> Result<(), TaskError> {
+        let expected = format!("exit with status {}", code.unwrap_or_default());
+        if code.is_none() {
+            self.shown[index].process.kill();
         }
-    }
-
-    /// Shows what an ended program still had to say: the rest of its
-    /// stdout, then its held stderr notes.
-    fn show_ending(&mut self, index: usize) {
-        self.take_in();
-        let program = &mut self.shown[index];
-        program.awaiting_readiness = false;
-        program.held = false;
-        self.show_complete_lines(index);
-        let rest = std::mem::take(&mut self.shown[index].unshown);
-        if !rest.is_empty() {
-            self.show(index, &String::from_utf8_lossy(&rest));
+        let status = self.shown[index].process.wait_exit(HANG_GUARD);
+        let status =
+            status.map_err(|_| self.failed(index, &format!("{expected} within {HANG_GUARD:?}")))?;
+        self.show_printed(index, true);
+        let stderr = self.shown[index].process.stderr_text();
+        for line in stderr
+            .lines()
+            .filter(|line| !line.starts_with("listening on "))
+        {
+            self.note(index, line);
         }
-        for note in std::mem::take(&mut self.shown[index].held_notes) {
-            self.show_note(index, &note);
+        match code {
+            None => self.note(
+                index,
+                "（演示结束时停止它：它和教程程序一样一直服务 / stopped by the demo: it serves forever, as the listing does)",
+            ),
+            Some(code) if status.code() != Some(code) => return Err(self.failed(index, &expected)),
+            Some(_) => {}
         }
-    }
-
-    /// Stops a server that would serve forever, as the listing's does.
-    fn stop(&mut self, index: usize) -> Result<(), TaskError> {
-        self.shown[index].process.kill();
-        self.wait_until(index, "close its output once stopped", |p| p.taken.2)?;
-        self.show_ending(index);
-        self.show_note(
-            index,
-            "（演示结束时停止它：它和教程程序一样一直服务 / stopped by the demo: it serves forever, as the listing does)",
-        );
         Ok(())
     }
 
@@ -518,14 +405,12 @@ impl<'a> Session<'a> {
             self.show_as("http-get", &format!("← {line}"));
         }
         if reply == pairings::HELLO_REPLY.as_bytes() {
-            Ok(())
-        } else {
-            Err(TaskError::failed(format!(
-                "demo: the reply was {:?}, not the listing's {:?}",
-                String::from_utf8_lossy(&reply),
-                pairings::HELLO_REPLY
-            )))
+            return Ok(());
         }
+        let (reply, listing) = (String::from_utf8_lossy(&reply), pairings::HELLO_REPLY);
+        Err(TaskError::failed(format!(
+            "demo: the reply was {reply:?}, not the listing's {listing:?}"
+        )))
     }
 }
 
@@ -539,32 +424,32 @@ fn chat_live(programs: &Programs, style: Paint) -> Result<(), TaskError> {
     );
     let mut session = Session::new(style, programs, &CHAT, &title);
     let server = session.start(Role::Server, None)?;
-    let addr = session.ready(server)?;
+    let addr = session.shown[server].process.wait_ready()?;
+    session.note(server, &format!("listening on {addr}"));
     let mut command = programs.command(pairings::CHAT_CLIENT.name);
     command.arg(addr.to_string());
     let mut you = Attached::start(command)?;
     session.expect(server, CHAT_SERVER_CONNECTED)?;
     session.type_line(server, "你好！我是 chat-server。说点什么吧 (say something)")?;
     let mut answered = 0;
-    while !you.has_exited() {
-        session.take_in();
+    while !you.has_exited() && session.shown[server].process.exited().is_none() {
+        let seen = session.shown[server].process.printed(|p| p.stdout.len());
+        let _ = session.shown[server]
+            .process
+            .wait_for("more", Duration::from_millis(50), |p| p.stdout.len() > seen);
+        session.show_printed(server, false);
         let stdout = session.shown[server].process.stdout();
         let received = occurrences(&stdout, RECEIVED.as_bytes());
         // `0` ends the chat: the client is leaving, nobody to answer.
-        let ended = stdout.ends_with(format!("{RECEIVED}0\n").as_bytes());
-        if received > answered && !ended && session.shown[server].process.exited().is_none() {
+        if received > answered && !stdout.ends_with(format!("{RECEIVED}0\n").as_bytes()) {
             answered = received;
             let reply = format!("收到你的第 {answered} 条消息 (message {answered} received)");
             let _ = session.type_line(server, &reply);
         }
-        if session.shown[server].taken.2 {
-            // The server ended: the client learns it and exits too.
-            you.wait();
-            break;
-        }
-        session.hub.wait(Duration::from_millis(50), |_| false);
     }
-    session.expect_exit(server, 0)?;
+    // The server ended: the client learns it and exits too.
+    you.wait();
+    session.exits(server, Some(0))?;
     out(&style.header("== chat --live: 聊天结束 / the chat is over ==\n"));
     Ok(())
 }

@@ -6,8 +6,7 @@
 //! readiness line (`listening on <addr>`, a server's first stderr line) or
 //! for the exit. The deadlines are hang guards, not performance claims.
 //! Dropping a `Process` kills and reaps whatever still runs, however the
-//! task or the test ends. Processes may share one [`Hub`], so that one
-//! waiter hears from all of them (the demo's transcript). [`Programs`] says
+//! task or the test ends. [`Programs`] says
 //! where the six programs are and what starts them; [`run_to_end`] runs a
 //! tool to its end; [`Attached`] is a program in this terminal.
 
@@ -33,71 +32,34 @@ pub struct Printed {
     open: u8,
 }
 
-impl Printed {
-    /// Both streams have ended: the program has exited (or closed them).
-    pub fn ended(&self) -> bool {
-        self.open == 0
-    }
+/// What a process printed, filled in by its reader threads, and a signal
+/// for whoever waits on it.
+type Shared = Arc<(Mutex<Printed>, Condvar)>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Printed> {
+    shared.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// What the reader threads of one or more processes collected, and a
-/// signal for whoever waits on it.
-#[derive(Default)]
-pub struct Hub {
-    printed: Mutex<Vec<Printed>>,
-    changed: Condvar,
-}
-
-impl Hub {
-    pub fn new() -> Arc<Hub> {
-        Arc::default()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Vec<Printed>> {
-        self.printed.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits until `done` holds for what the processes printed (in the
-    /// order they joined the hub), or `timeout` passes; whether it held.
-    pub fn wait(&self, timeout: Duration, mut done: impl FnMut(&[Printed]) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut printed = self.lock();
+/// A reader thread: appends what `source` gives to stderr (`err`) or
+/// stdout, until it ends.
+fn collect(shared: &Shared, err: bool, mut source: impl Read + Send + 'static) {
+    let shared = Arc::clone(shared);
+    thread::spawn(move || {
+        let mut chunk = [0u8; 16 * 1024];
         loop {
-            if done(&printed) {
-                return true;
+            let read = source.read(&mut chunk).unwrap_or(0);
+            let mut printed = lock(&shared);
+            match (read, err) {
+                (0, _) => printed.open -= 1,
+                (_, true) => printed.stderr.extend_from_slice(&chunk[..read]),
+                (_, false) => printed.stdout.extend_from_slice(&chunk[..read]),
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
+            shared.1.notify_all();
+            if read == 0 {
+                return;
             }
-            printed = match self.changed.wait_timeout(printed, left) {
-                Ok((printed, _)) => printed,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
         }
-    }
-
-    /// A reader thread: appends what `source` gives to stream `err` (or
-    /// stdout) of process `at`, until it ends.
-    fn collect(self: Arc<Hub>, at: usize, err: bool, mut source: impl Read + Send + 'static) {
-        thread::spawn(move || {
-            let mut chunk = [0u8; 16 * 1024];
-            loop {
-                let read = source.read(&mut chunk).unwrap_or(0);
-                let mut printed = self.lock();
-                let process = &mut printed[at];
-                match (read, err) {
-                    (0, _) => process.open -= 1,
-                    (_, true) => process.stderr.extend_from_slice(&chunk[..read]),
-                    (_, false) => process.stdout.extend_from_slice(&chunk[..read]),
-                }
-                self.changed.notify_all();
-                if read == 0 {
-                    return;
-                }
-            }
-        });
-    }
+    });
 }
 
 /// Starts `command` with the streams given: the one place a program starts.
@@ -118,40 +80,35 @@ pub struct Process {
     stdin: Option<ChildStdin>,
     /// All that was typed into its stdin, for the report.
     typed: Vec<u8>,
-    hub: Arc<Hub>,
-    at: usize,
+    printed: Shared,
     status: Option<ExitStatus>,
 }
 
 impl Process {
-    /// Starts `command` with a hub of its own.
-    pub fn start(command: Command) -> Result<Process, String> {
-        Process::start_in(&Hub::new(), command)
-    }
-
-    /// Starts `command`, its output collected in `hub`.
-    pub fn start_in(hub: &Arc<Hub>, mut command: Command) -> Result<Process, String> {
-        let piped = [Stdio::piped(), Stdio::piped(), Stdio::piped()];
-        let mut child = spawn(&mut command, piped)?;
-        let at = {
-            let mut printed = hub.lock();
-            printed.push(Printed {
+    /// Starts `command` with its three streams piped.
+    pub fn start(mut command: Command) -> Result<Process, String> {
+        let mut child = spawn(
+            &mut command,
+            [Stdio::piped(), Stdio::piped(), Stdio::piped()],
+        )?;
+        let printed: Shared = Arc::new((
+            Mutex::new(Printed {
                 open: 2,
                 ..Printed::default()
-            });
-            printed.len() - 1
-        };
+            }),
+            Condvar::new(),
+        ));
         if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
-            Arc::clone(hub).collect(at, false, stdout);
-            Arc::clone(hub).collect(at, true, stderr);
+            collect(&printed, false, stdout);
+            collect(&printed, true, stderr);
         }
+        let (shown, stdin) = (format!("{command:?}"), child.stdin.take());
         Ok(Process {
-            shown: format!("{command:?}"),
-            stdin: child.stdin.take(),
+            shown,
             child,
+            stdin,
             typed: Vec::new(),
-            hub: Arc::clone(hub),
-            at,
+            printed,
             status: None,
         })
     }
@@ -170,7 +127,25 @@ impl Process {
 
     /// Reads what it printed so far.
     pub fn printed<T>(&self, read: impl FnOnce(&Printed) -> T) -> T {
-        read(&self.hub.lock()[self.at])
+        read(&lock(&self.printed))
+    }
+
+    /// Waits until `done` holds for what it printed, or both its streams
+    /// have ended, or `timeout` passes; whether its streams have ended.
+    fn wait(&self, timeout: Duration, mut done: impl FnMut(&Printed) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut printed = lock(&self.printed);
+        while !done(&printed) && printed.open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            printed = match self.printed.1.wait_timeout(printed, left) {
+                Ok((printed, _)) => printed,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        printed.open == 0
     }
 
     pub fn stdout(&self) -> Vec<u8> {
@@ -193,10 +168,7 @@ impl Process {
         timeout: Duration,
         mut done: impl FnMut(&Printed) -> bool,
     ) -> Result<(), String> {
-        let at = self.at;
-        let ended = self
-            .hub
-            .wait(timeout, |all| done(&all[at]) || all[at].ended());
+        let ended = self.wait(timeout, &mut done);
         if self.printed(&mut done) {
             Ok(())
         } else if ended {
@@ -269,10 +241,13 @@ impl Process {
             if left.is_zero() {
                 return None;
             }
-            self.hub.wait(left.min(Duration::from_millis(5)), |_| false);
+            if self.wait(left.min(Duration::from_millis(5)), |_| false) {
+                // Its output has ended: look again in a moment.
+                thread::sleep(Duration::from_millis(5));
+            }
         }
         // The pipes close as the process goes: collect the rest.
-        self.hub.wait(HANG_GUARD, |all| all[self.at].ended());
+        self.wait(HANG_GUARD, |_| false);
         self.status
     }
 

@@ -183,7 +183,7 @@ mod tests {
         assert!(page.contains("<meta name=\"viewport\""), "{page}");
         let text = text(&report, 80);
         assert!(
-            text.contains("print('<b>&</b>')\n  —") && text.contains("── SYN ─▶│"),
+            text.contains("─\nprint('<b>&</b>')\n") && text.contains("── SYN ─▶│"),
             "{text}"
         );
     }
