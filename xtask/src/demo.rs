@@ -20,55 +20,7 @@ use crate::paint::Paint;
 use crate::pairings::{self, Pairing, Role, Step, CHAT, CHAT_SERVER_CONNECTED, RECEIVED};
 use crate::{out, workspace, Args, TaskError};
 
-pub const HELP: &str = "\
-cargo xtask demo <hello|tcp|chat|udp|all> [--live] [--no-build]
-                  [--programs DIR [--runner PROGRAM]]
-
-把教程的一对程序按脚本从头到尾运行一遍（每个服务器用一个空闲端口），打印一份对话
-记录：每一行前面是打印它的程序，脚本输入的内容在 › 后面，stderr 的行用 ! 标出。
-
-  hello   hello-server 回答一个 HTTP GET 请求          （教程：TCP编程）
-  tcp     tcp-client 向 hello-server 发送一行          （教程：创建TCP客户端）
-  chat    chat-server 和 chat-client 互相发送，最后输入 0 结束
-                                                       （教程：执行TCP服务器和客户端）
-  udp     udp-server 和 udp-client：三个温度，再加一个错误输入
-                                                       （教程：UDP编程）
-  all     四对都运行，按教程的顺序
-
-  --live      （只用于 chat）你在这个终端里当 chat-client，服务器由脚本回答每条消息；
-              输入 0 或结束输入时结束（Ctrl-D；Windows 上 Ctrl-Z 再按回车）
-  --no-build  用这个 xtask 旁边已经构建好的程序
-  --programs DIR     用在别处构建的、DIR 里的程序（不构建）：DIR/<名字> 或 DIR/<名字>.exe
-  --runner PROGRAM   用 `PROGRAM DIR/<名字>.exe` 启动它们，例如 .ci/wine-run
-                     （在 Wine 下运行 Windows 版）
-
-stdout 是终端时带颜色，除非设置了 NO_COLOR。每个程序都按预期运行并退出时，退出码为 0。
-
-Runs one pairing of the tutorial end to end with a script, each server on a
-free port, and prints one transcript: every line labelled by the program
-that printed it, what the script types shown after ›, stderr lines marked
-with !.
-
-  hello   hello-server answering an HTTP GET          (tutorial: TCP编程)
-  tcp     tcp-client sending a line to hello-server   (tutorial: 创建TCP客户端)
-  chat    chat-server and chat-client, both ways, ended by 0
-                                                      (tutorial: 执行TCP服务器和客户端)
-  udp     udp-server and udp-client: three temperatures, then one bad input
-                                                      (tutorial: UDP编程)
-  all     the four, in the tutorial's order
-
-  --live      (chat only) you are chat-client in this terminal; the server is
-              scripted and answers each message. 0 or the end of input
-              ends (Ctrl-D; on Windows Ctrl-Z, then Enter).
-  --no-build  use the programs already built beside this xtask binary
-  --programs DIR     use the programs in DIR, built elsewhere (no build):
-                     DIR/<name> or DIR/<name>.exe
-  --runner PROGRAM   start each of them as `PROGRAM DIR/<name>.exe`, e.g.
-                     .ci/wine-run for the Windows build under Wine
-
-Colour when stdout is a terminal, unless NO_COLOR is set.
-Exit status 0 when every program behaved and exited as expected.
-";
+pub const HELP: &str = include_str!("help/demo.txt");
 
 /// The keys that end typed input on this OS (中文 / English), as the
 /// programs' help names them.

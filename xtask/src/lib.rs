@@ -104,3 +104,36 @@ impl<'a> Args<'a> {
             .map(|(_, value)| *value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Each task's help says the same in 中文 and English: its Chinese
+    /// paragraphs name the options, variables and numbers its English
+    /// ones name.
+    #[test]
+    fn every_help_says_the_same_in_both_languages() {
+        for help in [
+            crate::demo::HELP,
+            crate::compare::HELP,
+            crate::trace::HELP,
+            crate::bench::HELP,
+        ] {
+            let named = |chinese: bool| -> BTreeSet<&str> {
+                let paragraphs = help.split("\n\n").skip(1);
+                let paragraphs = paragraphs.filter(|p| {
+                    p.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) == chinese
+                });
+                let words = paragraphs.flat_map(|p| {
+                    p.split(|c: char| !(c.is_ascii_alphanumeric() || "-$_".contains(c)))
+                });
+                let named = |w: &&str| {
+                    w.starts_with("--") || w.starts_with('$') || w.parse::<u32>().is_ok()
+                };
+                words.filter(named).collect()
+            };
+            assert_eq!(named(true), named(false), "{help}");
+        }
+    }
+}

@@ -18,37 +18,7 @@ use crate::text::width;
 use crate::{out, workspace, TaskError};
 use setup::{in_order, line, median, number, progress, Settings, Side, Sides};
 
-pub const HELP: &str = "\
-cargo xtask bench [--quick] [options]
-
-用 release 构建六个程序，在这台机器上测量，打印两张中位数的表（每行测什么见 xtask/README.md）：
-先是 hello-server 一个请求的代价，在 1、8、64 个并发客户端下与「裸循环」（只做教程那个循环的
-Rust 程序，这种设计的下限）和教程的 Python 程序比较；再是其余程序与教程的 Python 程序的比较，
-两边轮流先跑。数字随机器和每次运行而变：看比值，不看绝对值。
-
-Builds the six programs in release, measures them on this machine and
-prints two tables of medians (xtask/README.md tells what each row
-measures): first the cost of one hello-server request at 1, 8 and 64
-concurrent clients, against the bare loop (the listing's loop in Rust and
-nothing else: the least this design can cost) and the tutorial's Python
-listing; then the other programs against the Python listings, the sides
-taking turns going first. The figures vary with the machine and the run:
-read the ratios, not the absolute values.
-
-  --quick                少一些轮数和请求（编译之后不到一分钟）
-                         fewer rounds and requests (under a minute after the build)
-  --rounds N             轮数 rounds                              (7; quick 3)
-  --requests N           每次测量的 hello-server 请求数
-                         hello-server requests per measurement    (20000; quick 2000)
-  --starts N             每轮启动和 UDP 转换的次数
-                         start-ups and UDP runs per round         (5; quick 3)
-  --chat-lines N         聊天的行数 lines through the chat pair   (10000; quick 2000)
-  --python PATH          运行教程程序的 Python 3
-                         the Python 3 to run the listings with    (python3)
-  --dev                  测 debug 构建（检查 bench 本身，数字意义不大）
-                         measure the debug builds (checks the bench itself)
-  --no-build             用已经构建好的程序 / use the programs already built
-";
+pub const HELP: &str = include_str!("../help/bench.txt");
 
 pub fn run(args: &[String]) -> Result<(), TaskError> {
     let Some(settings) = Settings::parse(args)? else {

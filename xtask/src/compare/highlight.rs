@@ -40,6 +40,29 @@ pub struct Token {
     pub text: String,
 }
 
+/// The characters of `tokens`, each with its kind.
+pub fn chars(tokens: &[Token]) -> Vec<(char, Kind)> {
+    tokens
+        .iter()
+        .flat_map(|t| t.text.chars().map(move |c| (c, t.kind)))
+        .collect()
+}
+
+/// Characters back into tokens, a token a run of one kind.
+pub fn tokens(chars: impl IntoIterator<Item = (char, Kind)>) -> Vec<Token> {
+    let mut tokens: Vec<Token> = Vec::new();
+    for (c, kind) in chars {
+        match tokens.last_mut() {
+            Some(last) if last.kind == kind => last.text.push(c),
+            _ => tokens.push(Token {
+                kind,
+                text: c.to_string(),
+            }),
+        }
+    }
+    tokens
+}
+
 const PYTHON_KEYWORDS: &str = "False None True and as assert break class continue def del elif \
     else except finally for from global if import in is lambda not or pass raise return try \
     while with yield self";

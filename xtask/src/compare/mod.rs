@@ -18,59 +18,7 @@ use crate::text::expand_tabs;
 use crate::{out, workspace, Args, TaskError};
 use groups::{groups_of, program, Group};
 
-pub const HELP: &str = "\
-cargo xtask compare <crate> [--markdown]
-cargo xtask compare [<crate>] --html [DIR]
-cargo xtask compare --check [--listings DIR]
-cargo xtask compare --update-readmes
-
-把一个 crate 的 main.rs 和它对应的教程程序并排显示（取自 main.rs 里的 `// py:` 注释）：
-左边是 Python，右边是做同样事情的 Rust。宽度跟随终端（设置了 $COLUMNS 时用它；不是终端时
-为 100；60 到 240 列）；两栏会挤压 Rust 时改为上下排列（每组先列 Python，再列缩进的 Rust）。
-长的代码行在词与词之间折行，保持自己的缩进，以 \u{21aa} 标出；放不下的注释作为一句话重新排到
-栏宽。在终端里带颜色，除非设置了 NO_COLOR。
-
---markdown 打印 crate 的 README 里的「逐行对照」一节：每组一个 Python 代码块和一个 Rust 代码块。
-
---html 把每个 crate 写成一个网页，再加一个索引，写到 DIR（默认 target/compare/），并打印要打开
-的网页。网页离线可用：教程程序和 Rust 并排，都有语法高亮，把鼠标移到一行上或轻触它，另一边对应
-的代码会高亮，旁边是 README 里的「与教程的不同」。
-
---check 检查每个 crate：有注释，每一组后面有 Rust 代码或说明为什么没有的注释，README 里的那一节
-与 --markdown 现在打印的相同。加上 --listings DIR（教程的 listings/ 文件夹）时，还检查引用的行
-就是教程程序的行，一行不少，顺序相同。
-
---update-readmes 把每个 crate 的那一节写进它的 README，放在标记 `<!-- compare:begin … -->` 和
-`<!-- compare:end -->` 之间。
-
-Shows a crate's main.rs beside the tutorial listing it mirrors, from its
-`// py:` annotations: Python on the left, the Rust that does its job on the
-right. Fitted to the terminal's width ($COLUMNS where set; 100 when not a
-terminal; 60 to 240), stacked (each group's Python, then its Rust, indented)
-where two columns would squeeze the Rust. Long code lines wrap between
-tokens, under their own indentation, marked with \u{21aa}; a comment that
-does not fit is reflowed, as one sentence, to the column's width. Colour on
-a terminal, unless NO_COLOR is set.
-
---markdown prints the line-by-line section the crate's README holds: a
-Python block and a Rust block per group.
-
---html writes one page per crate and an index into DIR (default
-target/compare/), and prints the page to open. The pages work offline:
-listing and Rust side by side, both highlighted, hovering or tapping a line
-highlights its counterpart, with the README's differences beside them.
-
---check checks every crate: annotations present, each group followed by Rust
-code or by a comment saying why there is none, and the README's section the
-same as --markdown prints now. With --listings DIR (the tutorial's listings/
-folder) it also checks that the quoted lines are the listing's lines, all of
-them, in order.
-
---update-readmes writes each crate's section into its README, between the
-markers `<!-- compare:begin … -->` and `<!-- compare:end -->`.
-
-crates: hello-server tcp-client chat-server chat-client udp-server udp-client
-";
+pub const HELP: &str = include_str!("../help/compare.txt");
 
 /// Where a crate's README keeps its line-by-line section.
 const TABLE_BEGIN: &str = "<!-- compare:begin (made by `cargo xtask compare --markdown`) -->";

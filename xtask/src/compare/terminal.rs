@@ -6,12 +6,11 @@
 //! column's width. trace fits its tables with the same [`columns`] and
 //! [`wrap_text`].
 
-use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::process::{Command, Stdio};
 
 use super::groups::Group;
-use super::highlight::{lex_lines, Kind, Token};
+use super::highlight::{chars, lex_lines, tokens, Kind, Token};
 use crate::harness::answer_of;
 use crate::paint::Paint;
 use crate::text::{char_width, expand_tabs, pad, width};
@@ -24,9 +23,6 @@ pub const MAX_COLUMNS: usize = 240;
 /// each group is stacked: its Python lines, then its Rust, indented.
 const READABLE_RUST: usize = 44;
 
-/// How far stacked Rust is indented under its Python.
-const STACK_INDENT: usize = 4;
-
 /// What marks a continued line.
 pub const CONTINUED: &str = "\u{21aa} ";
 
@@ -35,106 +31,100 @@ pub type Lines = Vec<Vec<Token>>;
 
 /// The lines of each group, tabs expanded and highlighted: (Python, Rust).
 pub fn lex_groups(groups: &[Group]) -> Vec<(Lines, Lines)> {
-    let expand = |lines: &[String]| lines.iter().map(|l| expand_tabs(l)).collect::<Vec<_>>();
-    let lexed = groups.iter().map(|group| {
-        let python = lex_lines(&expand(&group.python), true);
-        (python, lex_lines(&expand(&group.rust), false))
-    });
-    lexed.collect()
-}
-
-fn tokens_width(tokens: &[Token]) -> usize {
-    tokens.iter().map(|t| width(&t.text)).sum()
-}
-
-/// Tokens in their terminal colours.
-fn painted(paint: Paint, tokens: &[Token]) -> String {
-    let coloured = tokens
+    let lex = |lines: &[String], python| {
+        lex_lines(
+            &lines.iter().map(|l| expand_tabs(l)).collect::<Vec<_>>(),
+            python,
+        )
+    };
+    groups
         .iter()
-        .map(|t| paint.paint(t.kind.class_and_colour().1, &t.text));
-    coloured.collect()
+        .map(|group| (lex(&group.python, true), lex(&group.rust, false)))
+        .collect()
+}
+
+fn text_width(tokens: &[Token]) -> usize {
+    tokens.iter().map(|t| width(&t.text)).sum()
 }
 
 /// The view, fitted to `total` display columns (kept within 60..=240):
 /// Python | Rust in two columns where the listing's widest line leaves room
-/// for readable Rust beside it, else each group stacked.
+/// for readable Rust beside it, else each group stacked (its Rust indented
+/// by 4).
 pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint: Paint) -> String {
     let total = total.clamp(MIN_COLUMNS, MAX_COLUMNS);
     let lexed = lex_groups(groups);
     let widest = lexed
         .iter()
         .flat_map(|g| &g.0)
-        .map(|l| tokens_width(l))
-        .max();
-    let widest = widest.unwrap_or(0);
-    let mut out = String::new();
-    let prose = |out: &mut String, text: &str, code: &str| {
-        for line in wrap_text(text, total) {
-            let _ = writeln!(out, "{}", paint.paint(code, &line));
-        }
+        .map(|l| text_width(l))
+        .max()
+        .unwrap_or(0);
+    let painted = |tokens: &[Token]| -> String {
+        tokens
+            .iter()
+            .map(|t| paint.paint(t.kind.class_and_colour().1, &t.text))
+            .collect()
     };
-    prose(&mut out, &format!("{krate} \u{21c4} {listing}"), "1");
+    let prose = |text: &str, code| {
+        wrap_text(text, total)
+            .into_iter()
+            .map(move |l| paint.paint(code, &l))
+    };
+    let mut lines: Vec<String> = prose(&format!("{krate} \u{21c4} {listing}"), "1").collect();
     let source = format!(
         "Python: 教程 {listing}，引自 main.rs 的 `// py:` 注释 \
          (the tutorial's {listing}, as main.rs's `// py:` lines quote it)"
     );
-    prose(&mut out, &source, "");
-    prose(&mut out, &format!("Rust:   crates/{krate}/src/main.rs"), "");
-    let line = |out: &mut String, text: String| {
-        let _ = writeln!(out, "{}", text.trim_end());
-    };
+    lines.extend(
+        prose(&source, "").chain(prose(&format!("Rust:   crates/{krate}/src/main.rs"), "")),
+    );
     let bar = paint.paint("2", "\u{2502}");
     if widest + 3 + READABLE_RUST <= total {
-        let left = widest.max(6);
-        let right = total - left - 3;
-        let rule = |cross: &str| {
-            let rule = format!(
-                "{}{cross}{}",
-                "\u{2500}".repeat(left + 1),
-                "\u{2500}".repeat(right + 1)
-            );
-            paint.paint("2", &rule)
+        let (left, right) = (widest.max(6), total - widest.max(6) - 3);
+        let rule = |cross| {
+            paint.paint(
+                "2",
+                &format!("{}{cross}{}", "─".repeat(left + 1), "─".repeat(right + 1)),
+            )
         };
-        line(&mut out, rule("\u{252c}"));
-        let python = paint.paint("1", &pad("Python", left));
-        line(
-            &mut out,
-            format!("{python} {bar} {}", paint.paint("1", "Rust")),
-        );
+        lines.push(rule('┬'));
+        lines.push(format!(
+            "{} {bar} {}",
+            paint.paint("1", &pad("Python", left)),
+            paint.paint("1", "Rust")
+        ));
         for (python, rust) in &lexed {
-            line(&mut out, rule("\u{253c}"));
-            let python = fit(python, left, false);
-            let rust = fit(rust, right, true);
+            lines.push(rule('┼'));
+            let (python, rust) = (fit(python, left, false), fit(rust, right, true));
             for row in 0..python.len().max(rust.len()) {
                 let l = python.get(row).map_or(&[][..], Vec::as_slice);
                 let r = rust.get(row).map_or(&[][..], Vec::as_slice);
-                let gap = " ".repeat(left.saturating_sub(tokens_width(l)));
-                line(
-                    &mut out,
-                    format!("{}{gap} {bar} {}", painted(paint, l), painted(paint, r)),
-                );
+                let gap = " ".repeat(left.saturating_sub(text_width(l)));
+                lines.push(format!("{}{gap} {bar} {}", painted(l), painted(r)));
             }
         }
     } else {
-        let how = "每组先列 Python，再列做同样事情的 Rust（缩进） \
-                   · each group: its Python lines, then their Rust, indented";
-        prose(&mut out, how, "2");
+        let how = "每组先列 Python，再列做同样事情的 Rust（缩进） · each group: its Python lines, then their Rust, indented";
+        lines.extend(prose(how, "2"));
         for (number, (python, rust)) in lexed.iter().enumerate() {
-            let label = format!("\u{2500}\u{2500} {} ", number + 1);
-            let rule = "\u{2500}".repeat(total - width(&label));
-            line(&mut out, paint.paint("2", &format!("{label}{rule}")));
-            for l in fit(python, total, false) {
-                line(&mut out, painted(paint, &l));
-            }
-            for l in fit(rust, total - STACK_INDENT, true) {
-                line(
-                    &mut out,
-                    format!("{}{}", " ".repeat(STACK_INDENT), painted(paint, &l)),
-                );
-            }
+            let label = format!("── {} ", number + 1);
+            lines.push(paint.paint(
+                "2",
+                &format!("{label}{}", "─".repeat(total - width(&label))),
+            ));
+            lines.extend(fit(python, total, false).iter().map(|l| painted(l)));
+            lines.extend(
+                fit(rust, total - 4, true)
+                    .iter()
+                    .map(|l| format!("    {}", painted(l))),
+            );
         }
     }
-    out
+    lines
+        .iter()
+        .map(|line| format!("{}\n", line.trim_end()))
+        .collect()
 }
 
 /// A column's lines fitted to `columns`: a line that fits stays whole, a
@@ -145,53 +135,50 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
     let mut at = 0;
     while at < lines.len() {
         let lead = comment_lead(&lines[at]).filter(|_| reflow);
-        let run = match lead {
-            Some(lead) => lines[at..]
-                .iter()
-                .take_while(|l| comment_lead(l) == Some(lead))
-                .count(),
-            None => 1,
-        };
-        let block = &lines[at..at + run];
-        let too_long = block.iter().any(|l| tokens_width(l) > columns);
+        let run = lines[at..]
+            .iter()
+            .take_while(|l| lead.is_some() && comment_lead(l) == lead)
+            .count();
+        let block = &lines[at..at + run.max(1)];
+        at += block.len();
         match lead {
-            Some((indent, marker)) if too_long && columns > indent + marker.len() + 20 => {
-                let sentence = block.iter().fold(String::new(), |mut sentence, line| {
-                    let text: String = line.iter().map(|t| t.text.as_str()).collect();
-                    let words = text[indent + marker.len()..].trim();
+            Some((indent, marker))
+                if block.iter().any(|l| text_width(l) > columns)
+                    && columns > indent + marker.len() + 20 =>
+            {
+                let mut sentence = String::new();
+                for line in block {
+                    let words: String = chars(line)[indent + marker.len()..]
+                        .iter()
+                        .map(|c| c.0)
+                        .collect();
                     let wide = |c: Option<char>| c.is_some_and(|c| char_width(c) == 2);
-                    let cjk = wide(sentence.chars().last()) && wide(words.chars().next());
+                    // Chinese runs on from line to line; words are apart.
+                    let cjk = wide(sentence.chars().last()) && wide(words.trim().chars().next());
                     if !(sentence.is_empty() || cjk) {
                         sentence.push(' ');
                     }
-                    sentence + words
-                });
-                let room = columns - indent - marker.len() - 1;
-                let sentence = [Token {
-                    kind: Kind::Comment,
-                    text: sentence,
-                }];
-                for piece in wrap_marked(&sentence, room, "") {
-                    let indent = Token {
-                        kind: Kind::Plain,
-                        text: " ".repeat(indent),
-                    };
-                    let text = format!(
-                        "{marker} {}",
-                        piece.into_iter().map(|t| t.text).collect::<String>()
-                    );
-                    fitted.push(vec![
-                        indent,
-                        Token {
-                            kind: Kind::Comment,
-                            text,
-                        },
-                    ]);
+                    sentence.push_str(words.trim());
+                }
+                let sentence: Vec<(char, Kind)> =
+                    sentence.chars().map(|c| (c, Kind::Comment)).collect();
+                for piece in wrap(&sentence, columns - indent - marker.len() - 1, "") {
+                    let lead = format!("{}{marker} ", " ".repeat(indent));
+                    let kinds = lead.chars().enumerate().map(|(i, c)| {
+                        (
+                            c,
+                            if i < indent {
+                                Kind::Plain
+                            } else {
+                                Kind::Comment
+                            },
+                        )
+                    });
+                    fitted.push(tokens(kinds.chain(piece)));
                 }
             }
             _ => fitted.extend(block.iter().flat_map(|line| wrap_tokens(line, columns))),
         }
-        at += run;
     }
     fitted
 }
@@ -199,23 +186,14 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
 /// A line that is only a comment with words in it: its indentation and
 /// its marker (`//`, `///` or `//!`).
 fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
-    let (indent, comment) = match line {
-        [Token {
-            kind: Kind::Plain,
-            text,
-        }, comment]
-            if text.trim().is_empty() =>
-        {
-            (text.len(), comment)
-        }
-        [comment] => (0, comment),
-        _ => return None,
-    };
+    let (comment, before) = line.split_last()?;
     let marker = ["///", "//!", "//"]
         .into_iter()
         .find(|m| comment.text.starts_with(m))?;
     let words = !comment.text[marker.len()..].trim().is_empty();
-    (comment.kind == Kind::Comment && words).then_some((indent, marker))
+    let blank = before.iter().all(|t| t.text.trim().is_empty());
+    let indent = before.iter().map(|t| t.text.len()).sum();
+    (comment.kind == Kind::Comment && words && blank).then_some((indent, marker))
 }
 
 /// A line of code wrapped to `columns`. Breaks fall at spaces and between
@@ -224,63 +202,50 @@ fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
 /// characters first, and anything is broken only where nothing else fits.
 /// Each continued line keeps the line's indentation (where it leaves room)
 /// and starts with [`CONTINUED`].
-pub fn wrap_tokens(tokens: &[Token], columns: usize) -> Lines {
-    wrap_marked(tokens, columns, CONTINUED)
+pub fn wrap_tokens(line: &[Token], columns: usize) -> Lines {
+    wrap(&chars(line), columns, CONTINUED)
+        .into_iter()
+        .map(tokens)
+        .collect()
 }
 
-/// [`wrap_tokens`], each continued line marked with `continued`.
-fn wrap_marked(tokens: &[Token], columns: usize, continued: &str) -> Lines {
-    let chars: Vec<(char, Kind)> = tokens
-        .iter()
-        .flat_map(|t| t.text.chars().map(move |c| (c, t.kind)))
-        .collect();
-    if columns == 0 || chars.iter().map(|&(c, _)| char_width(c)).sum::<usize>() <= columns {
-        return vec![tokens.to_vec()];
+/// The pieces of a line, each continued one marked with `continued`.
+fn wrap(chars: &[(char, Kind)], columns: usize, continued: &str) -> Vec<Vec<(char, Kind)>> {
+    if columns == 0 || chars.iter().map(|c| char_width(c.0)).sum::<usize>() <= columns {
+        return vec![chars.to_vec()];
     }
-    let indent = chars.iter().take_while(|&&(c, _)| c == ' ').count();
-    let marker = width(continued);
+    let (indent, marker) = (
+        chars.iter().take_while(|c| c.0 == ' ').count(),
+        width(continued),
+    );
     // Deep indentation gives way before the code does.
     let keep = if columns >= indent + marker + 12 {
         indent
     } else {
         0
     };
-    let mut pieces = Vec::new();
+    let mut pieces: Vec<Vec<(char, Kind)>> = Vec::new();
     let mut start = 0;
     while start < chars.len() {
-        let mut piece: Vec<(char, Kind)> = Vec::new();
-        let room = if pieces.is_empty() {
-            columns
-        } else {
-            piece.extend(std::iter::repeat_n((' ', Kind::Plain), keep));
-            piece.extend(continued.chars().map(|c| (c, Kind::Comment)));
-            columns - keep - marker
+        let mut piece = Vec::new();
+        let room = match pieces.is_empty() {
+            true => columns,
+            false => {
+                piece.extend(std::iter::repeat_n((' ', Kind::Plain), keep));
+                piece.extend(continued.chars().map(|c| (c, Kind::Comment)));
+                columns - keep - marker
+            }
         };
-        let cut = cut_point(&chars, start, room.max(1));
+        let cut = cut_point(chars, start, room.max(1));
         piece.extend(&chars[start..cut]);
         // Spaces at the break belong to neither line.
-        while piece.len() > 1 && piece.last().is_some_and(|&(c, _)| c == ' ') {
+        while piece.len() > 1 && piece.last().is_some_and(|c| c.0 == ' ') {
             piece.pop();
         }
-        pieces.push(as_tokens(&piece));
-        start = cut + chars[cut..].iter().take_while(|&&(c, _)| c == ' ').count();
+        pieces.push(piece);
+        start = cut + chars[cut..].iter().take_while(|c| c.0 == ' ').count();
     }
     pieces
-}
-
-/// Characters back into tokens, a token a run of one kind.
-fn as_tokens(chars: &[(char, Kind)]) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
-    for &(c, kind) in chars {
-        match tokens.last_mut() {
-            Some(last) if last.kind == kind => last.text.push(c),
-            _ => tokens.push(Token {
-                kind,
-                text: c.to_string(),
-            }),
-        }
-    }
-    tokens
 }
 
 /// Where the piece of `chars` starting at `start` ends, for `room` columns:
@@ -299,7 +264,7 @@ fn cut_point(chars: &[(char, Kind)], start: usize, room: usize) -> usize {
         if quality > 0 {
             candidates.push((at, quality, used));
         }
-        let (c, _) = chars[at];
+        let c = chars[at].0;
         if c != ' ' && used + char_width(c) > room {
             let latest = |(least, from): (u8, usize)| {
                 let found = candidates
@@ -308,13 +273,8 @@ fn cut_point(chars: &[(char, Kind)], start: usize, room: usize) -> usize {
                     .find(|&&(_, q, u)| q >= least && u >= from);
                 found.map(|&(at, _, _)| at)
             };
-            let tries = [
-                (2, room * 2 / 3),
-                (1, room * 2 / 3),
-                (2, room / 3),
-                (1, room / 3),
-                (1, 1),
-            ];
+            let (late, middle) = (room * 2 / 3, room / 3);
+            let tries = [(2, late), (1, late), (2, middle), (1, middle), (1, 1)];
             return tries
                 .into_iter()
                 .find_map(latest)
@@ -353,11 +313,8 @@ fn break_quality(chars: &[(char, Kind)], at: usize) -> u8 {
 /// For each character of a line, whether a line may break just before it
 /// between two code tokens (not at a space, where a browser breaks anyway,
 /// and never inside a word or a string): where a page puts `<wbr>`.
-pub fn soft_breaks(tokens: &[Token]) -> Vec<bool> {
-    let chars: Vec<(char, Kind)> = tokens
-        .iter()
-        .flat_map(|t| t.text.chars().map(move |c| (c, t.kind)))
-        .collect();
+pub fn soft_breaks(line: &[Token]) -> Vec<bool> {
+    let chars = chars(line);
     (0..chars.len())
         .map(|at| at > 0 && break_quality(&chars, at) == 2)
         .collect()
@@ -366,12 +323,9 @@ pub fn soft_breaks(tokens: &[Token]) -> Vec<bool> {
 /// Prose wrapped to `columns` at spaces, or between Chinese characters
 /// (words longer than a line are cut).
 pub fn wrap_text(text: &str, columns: usize) -> Vec<String> {
-    let token = Token {
-        kind: Kind::Comment,
-        text: text.to_string(),
-    };
-    let pieces = wrap_tokens(&[token], columns).into_iter();
-    let lines = pieces.map(|piece| piece.into_iter().map(|t| t.text).collect::<String>());
+    let chars: Vec<(char, Kind)> = text.chars().map(|c| (c, Kind::Comment)).collect();
+    let pieces = wrap(&chars, columns, CONTINUED).into_iter();
+    let lines = pieces.map(|piece| piece.into_iter().map(|c| c.0).collect::<String>());
     lines
         .map(|line| line.replacen(CONTINUED, "", 1).trim_start().to_string())
         .collect()
@@ -381,11 +335,10 @@ pub fn wrap_text(text: &str, columns: usize) -> Vec<String> {
 /// else the terminal's own answer, else 100 (not a terminal, or no way to
 /// ask); kept within 60..=240.
 pub fn columns() -> usize {
-    let from_env = std::env::var("COLUMNS").ok();
-    let from_env = from_env
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&c| c > 0);
-    let columns = match from_env {
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    let columns = match from_env.filter(|&c: &usize| c > 0) {
         Some(columns) => columns,
         None if std::io::stdout().is_terminal() => ask_terminal().unwrap_or(100),
         None => 100,
@@ -405,8 +358,11 @@ fn ask_terminal() -> Option<usize> {
         } else {
             // The tool asks the terminal on its stdin or stderr; stdout is
             // the pipe its answer comes back on.
-            let mut open = std::fs::OpenOptions::new();
-            let terminal = open.read(true).write(true).open("/dev/tty").ok()?;
+            let terminal = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()?;
             answer_of(command, terminal.try_clone().ok()?.into(), terminal.into())
         };
         nth_number(&answer?, nth).filter(|&columns| columns > 0)

@@ -25,39 +25,7 @@ use crate::pairings::{self, Pairing, Role, Step, RECEIVED};
 use crate::{compare, out, workspace, Args, TaskError};
 use render::Report;
 
-pub const HELP: &str = "\
-cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html] [--no-build]
-
-每一行代码下面的系统调用：这一对程序按 demo 的脚本运行两次，一次用教程的 Python 程序
-（tests/peers/），一次用 Rust 程序（debug 构建），每个程序都在 `strace -f` 下运行（Rust 加
-`-k`，它的每个调用顺着调用栈找到 main.rs 的一行和它所在的 `// py:` 组）。每个程序一张表：
-做了系统调用的每一行教程代码，Python 为它做的调用，Rust 为它做的调用。
-
-  --packets   同时抓取这对程序的端口在回环接口上的数据包（tcpdump -S），画成时序图；
-              需要 tcpdump，以及 root 或 CAP_NET_RAW 权限，缺少时会说明
-  --html      同时把表和图写成一个网页，target/compare/trace-<pairing>.html，并打印路径
-  --no-build  用这个 xtask 旁边已经构建好的程序
-
-需要 strace（Debian：apt-get install strace）和 addr2line（binutils），以及允许 ptrace 的
-系统（在容器里：--cap-add SYS_PTRACE）。
-
-The system calls underneath each listing line: the pairing runs twice with
-the demo's script, once with the tutorial's Python programs (tests/peers/)
-and once with the Rust programs (debug build), each under `strace -f` (`-k`
-for Rust, whose calls are traced back through their stack to a line of
-main.rs and its `// py:` group). One table per program: each listing line
-that made system calls, Python's calls and Rust's calls for it.
-
-  --packets   also capture the pairing's port on loopback (tcpdump -S) and
-              draw the packets as a sequence diagram; needs tcpdump and root
-              or CAP_NET_RAW, and says so where they are missing
-  --html      also write the tables and diagrams as a page,
-              target/compare/trace-<pairing>.html, and print its path
-  --no-build  use the programs already built beside this xtask binary
-
-Needs strace (Debian: apt-get install strace) and addr2line (binutils), and
-a system that allows ptrace (in a container: --cap-add SYS_PTRACE).
-";
+pub const HELP: &str = include_str!("../help/trace.txt");
 
 /// The start of the message when tracing is not possible here; the tests
 /// skip on it.
