@@ -8,6 +8,7 @@ pub mod demo;
 pub mod harness;
 pub mod paint;
 pub mod pairings;
+pub mod session;
 pub mod text;
 pub mod trace;
 pub mod workspace;

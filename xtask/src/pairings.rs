@@ -55,6 +55,14 @@ pub struct Program {
 }
 
 impl Program {
+    const fn new(name: &'static str, listing: &'static str, prompt: Option<&'static str>) -> Self {
+        Program {
+            name,
+            listing,
+            prompt,
+        }
+    }
+
     /// The Python peer in tests/peers/ that plays the listing.
     pub fn peer(&self) -> PathBuf {
         crate::workspace::root()
@@ -63,36 +71,12 @@ impl Program {
     }
 }
 
-pub const HELLO_SERVER: Program = Program {
-    name: "hello-server",
-    listing: "hello_server.py",
-    prompt: None,
-};
-pub const TCP_CLIENT: Program = Program {
-    name: "tcp-client",
-    listing: "tcp_client.py",
-    prompt: Some(TCP_PROMPT),
-};
-pub const CHAT_SERVER: Program = Program {
-    name: "chat-server",
-    listing: "chat_server.py",
-    prompt: Some(CHAT_PROMPT),
-};
-pub const CHAT_CLIENT: Program = Program {
-    name: "chat-client",
-    listing: "chat_client.py",
-    prompt: Some(CHAT_PROMPT),
-};
-pub const UDP_SERVER: Program = Program {
-    name: "udp-server",
-    listing: "udp_server.py",
-    prompt: None,
-};
-pub const UDP_CLIENT: Program = Program {
-    name: "udp-client",
-    listing: "udp_client.py",
-    prompt: Some(UDP_PROMPT),
-};
+pub const HELLO_SERVER: Program = Program::new("hello-server", "hello_server.py", None);
+pub const TCP_CLIENT: Program = Program::new("tcp-client", "tcp_client.py", Some(TCP_PROMPT));
+pub const CHAT_SERVER: Program = Program::new("chat-server", "chat_server.py", Some(CHAT_PROMPT));
+pub const CHAT_CLIENT: Program = Program::new("chat-client", "chat_client.py", Some(CHAT_PROMPT));
+pub const UDP_SERVER: Program = Program::new("udp-server", "udp_server.py", None);
+pub const UDP_CLIENT: Program = Program::new("udp-client", "udp_client.py", Some(UDP_PROMPT));
 
 /// The six programs, in the tutorial's order.
 pub const PROGRAMS: [&Program; 6] = [
@@ -283,9 +267,14 @@ pub const UDP: Pairing = Pairing {
 /// The four pairings, in the tutorial's order.
 pub const PAIRINGS: [&Pairing; 4] = [&HELLO, &TCP, &CHAT, &UDP];
 
-/// The pairing called `name`.
-pub fn pairing(name: &str) -> Option<&'static Pairing> {
-    PAIRINGS.into_iter().find(|pairing| pairing.name == name)
+/// The pairing called `name`, or a usage error naming the four.
+pub fn pairing(name: &str) -> Result<&'static Pairing, crate::TaskError> {
+    let found = PAIRINGS.into_iter().find(|pairing| pairing.name == name);
+    found.ok_or_else(|| {
+        crate::TaskError::usage(format!(
+            "未知的一对程序 / unknown pairing {name:?}: hello, tcp, chat, udp"
+        ))
+    })
 }
 
 /// The request of [`Step::Get`], near enough what a browser sends.

@@ -62,12 +62,15 @@ pub fn cargo_build(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError
     }
 }
 
-/// The `--package` arguments for `names`.
-pub fn packages<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    names
-        .into_iter()
-        .flat_map(|name| ["--package", name])
-        .collect()
+/// `cargo build` of the six programs, with what `configure` adds.
+pub fn build_programs(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError> {
+    cargo_build(|cargo| {
+        cargo.arg("--bins");
+        for program in crate::pairings::PROGRAMS {
+            cargo.args(["--package", program.name]);
+        }
+        configure(cargo);
+    })
 }
 
 /// A file's text, or a failure naming it.
@@ -76,8 +79,15 @@ pub fn read(path: &Path) -> Result<String, TaskError> {
         .map_err(|error| TaskError::failed(format!("cannot read {}: {error}", path.display())))
 }
 
-/// Writes a file, or fails naming it.
+/// Creates a folder (and those above it), or fails naming it.
+pub fn create_dir(dir: &Path) -> Result<(), TaskError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| TaskError::failed(format!("cannot create {}: {error}", dir.display())))
+}
+
+/// Writes a file (creating its folder), or fails naming it.
 pub fn write(path: &Path, text: &str) -> Result<(), TaskError> {
+    create_dir(path.parent().unwrap_or(path))?;
     std::fs::write(path, text)
         .map_err(|error| TaskError::failed(format!("cannot write {}: {error}", path.display())))
 }

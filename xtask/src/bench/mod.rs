@@ -10,6 +10,7 @@ mod linux;
 mod load;
 mod setup;
 
+use std::process::Command;
 use std::time::Instant;
 
 use crate::harness::{Process, Programs, HANG_GUARD};
@@ -30,17 +31,16 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         progress(&format!(
             "building the programs and the bare loop ({build})"
         ));
-        let names = PROGRAMS.map(|program| program.name);
-        let build = |packages: &[&str]| {
-            workspace::cargo_build(|cargo| {
-                cargo.args(packages);
-                if !settings.dev {
-                    cargo.arg("--release");
-                }
-            })
+        let release = |cargo: &mut Command| {
+            if !settings.dev {
+                cargo.arg("--release");
+            }
         };
-        build(&[&["--bins"], &workspace::packages(names)[..]].concat())?;
-        build(&["--package", "xtask", "--bin", "bare-loop"])?;
+        workspace::build_programs(release)?;
+        workspace::cargo_build(|cargo| {
+            cargo.args(["--package", "xtask", "--bin", "bare-loop"]);
+            release(cargo);
+        })?;
     }
     let dir = workspace::programs_dir(!settings.dev)?;
     for program in PROGRAMS

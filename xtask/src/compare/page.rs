@@ -29,8 +29,6 @@ pub fn default_dir() -> PathBuf {
 
 /// Writes the six pages and the index into `dir`; returns the index's path.
 pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|error| TaskError::failed(format!("cannot create {}: {error}", dir.display())))?;
     let mut rows = String::new();
     for program in PROGRAMS {
         let (krate, listing) = (program.name, program.listing);

@@ -15,13 +15,12 @@ mod render;
 mod rows;
 mod strace;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::{self, wrapped, Process, HANG_GUARD};
-use crate::pairings::{self, Pairing, Role, Step, RECEIVED};
+use crate::pairings::{self, Pairing, Program};
+use crate::session::{self, Event, Stage};
 use crate::{compare, out, workspace, Args, TaskError};
 use render::Report;
 
@@ -38,17 +37,10 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         return Ok(());
     }
     let pairing = match args.words[..] {
-        [name] => pairings::pairing(name).ok_or_else(|| {
-            TaskError::usage(format!("未知的一对程序 / unknown pairing {name:?}"))
-        })?,
-        [] => {
-            return Err(TaskError::usage(
-                "trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp",
-            ))
-        }
+        [name] => pairings::pairing(name)?,
         _ => {
             return Err(TaskError::usage(
-                "trace 只跟踪一对程序 / trace takes one pairing",
+                "trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp",
             ))
         }
     };
@@ -58,35 +50,24 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
     let (python, _) = workspace::python("python3".as_ref())?;
     let dir = workspace::root().join("target/trace");
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| TaskError::failed(format!("cannot create {}: {error}", dir.display())))?;
+    workspace::create_dir(&dir)?;
     let mut notes = Vec::new();
     if !stack {
         notes.push("这个 strace 不支持 -k，Rust 的调用无法归属到代码行 / this strace has no -k: Rust's calls cannot be attributed to lines".to_string());
     }
     let mut capture = args.has("--packets").then_some(Ok(()));
     let mut runs = Vec::new();
-    for python in [Some(python), None] {
-        let stack = stack && python.is_none();
-        let side = Side {
-            python,
-            dir: dir.clone(),
-            pairing,
-            stack,
-        };
-        runs.push(play(&side, &mut capture)?);
+    let sides = [Some(python), None].map(|python| Side::new(python, &dir, pairing, stack));
+    for side in &sides {
+        runs.push(play(side, &mut capture)?);
     }
     if let Some(Err(reason)) = &capture {
         notes.push(format!("没有抓包 / no packet capture: {reason}"));
     }
-    let report = report(pairing, &dir, stack, &runs, notes)?;
+    let report = report(&sides, &runs, notes)?;
     out(&render::text(&report, compare::terminal::columns()));
     if args.has("--html") {
-        let page_dir = workspace::root().join("target/compare");
-        let path = page_dir.join(format!("trace-{}.html", pairing.name));
-        std::fs::create_dir_all(&page_dir).map_err(|error| {
-            TaskError::failed(format!("cannot create {}: {error}", page_dir.display()))
-        })?;
+        let path = workspace::root().join(format!("target/compare/trace-{}.html", pairing.name));
         workspace::write(&path, &render::html(&report))?;
         out(&format!("{}\n", path.display()));
     }
@@ -110,9 +91,7 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 /// reach the line of `main.rs` that printed.
 fn build_with_frame_pointers() -> Result<(), TaskError> {
     let flags = std::env::var("RUSTFLAGS").unwrap_or_default() + " -C force-frame-pointers=yes";
-    let names = pairings::PROGRAMS.map(|program| program.name);
-    workspace::cargo_build(|cargo| {
-        cargo.arg("--bins").args(workspace::packages(names));
+    workspace::build_programs(|cargo| {
         cargo
             .arg("--target-dir")
             .arg(build_dir())
@@ -161,6 +140,18 @@ struct Side {
 }
 
 impl Side {
+    /// A side of `pairing` tracing into `dir` (with stacks, where strace
+    /// has them, for Rust).
+    fn new(python: Option<PathBuf>, dir: &Path, pairing: &'static Pairing, stack: bool) -> Side {
+        let stack = stack && python.is_none();
+        Side {
+            python,
+            dir: dir.to_path_buf(),
+            pairing,
+            stack,
+        }
+    }
+
     fn lang(&self) -> &'static str {
         if self.python.is_some() {
             "python"
@@ -182,12 +173,8 @@ impl Side {
         self.dir.join(name)
     }
 
-    /// Starts the program playing `role`, with `arg`, under strace.
-    fn start(&self, role: Role, arg: &str) -> Result<Traced, TaskError> {
-        let program = self
-            .pairing
-            .program(role)
-            .ok_or_else(|| TaskError::failed("no such side"))?;
+    /// Starts `program` with `arg` under strace.
+    fn start(&self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
         let mut inner = match &self.python {
             None => Command::new(traced_program(program.name)?),
             Some(python) => {
@@ -209,12 +196,7 @@ impl Side {
             prefix.push("-k");
         }
         prefix.extend(["-o", &file]);
-        let command = wrapped(&prefix, &inner);
-        Ok(Traced {
-            process: Process::start(command)?,
-            prompt: program.prompt,
-            typed: 0,
-        })
+        Ok(Process::start(wrapped(&prefix, &inner))?)
     }
 
     /// Reads a finished trace and keeps it under its lasting name.
@@ -236,63 +218,21 @@ impl Side {
     }
 }
 
-/// A program under strace. Dropping it ends the program, then strace.
-struct Traced {
-    process: Process,
-    prompt: Option<&'static str>,
-    /// The lines typed so far.
-    typed: usize,
-}
-
-impl Traced {
-    /// Ends the programs strace started (its children) with SIGTERM, so
-    /// that strace writes their end: killing strace alone would leave them
-    /// running untraced.
-    fn end_tracees(&self) {
-        let pid = self.process.pid();
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
-        for pid in children
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|pid| pid.parse().ok())
-        {
-            harness::terminate(pid);
-        }
-    }
-
-    /// Ends a program that would run forever, as the listing's does.
-    fn stop(&mut self) -> Result<(), TaskError> {
-        self.end_tracees();
-        self.exit()
-    }
-
-    fn exit(&mut self) -> Result<(), TaskError> {
-        self.process.wait_exit(HANG_GUARD)?;
-        Ok(())
-    }
-
-    fn expect(&mut self, text: &str) -> Result<(), TaskError> {
-        Ok(self.process.wait_stdout(text, 1)?)
-    }
-
-    /// Waits for its prompt, then types `line`.
-    fn type_line(&mut self, line: &str) -> Result<(), TaskError> {
-        self.typed += 1;
-        self.process
-            .wait_stdout(self.prompt.unwrap_or(""), self.typed)?;
-        Ok(self.process.type_in(format!("{line}\n").as_bytes())?)
+/// Ends the programs strace `pid` started (its children) with SIGTERM, so
+/// that strace writes their end: killing strace alone would leave them
+/// running untraced.
+fn end_tracees(pid: u32) {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
+    for pid in children
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+    {
+        harness::terminate(pid);
     }
 }
 
-impl Drop for Traced {
-    fn drop(&mut self) {
-        if self.process.exited().is_none() {
-            self.end_tracees();
-        }
-    }
-}
-
-/// What one run left: its port, and its packets if captured.
+/// What one side's run left: its port, and its packets if captured.
 struct Run {
     python: bool,
     port: u16,
@@ -303,94 +243,77 @@ struct Run {
 /// its packets while `capture` is wanted and possible (else it holds why
 /// not).
 fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
-    let mut sides: [Option<Traced>; 2] = [None, None];
-    let (mut addr, mut capturing, mut get) = (None::<SocketAddr>, None, None);
-    let missing = || TaskError::failed("trace: a step before its program started");
-    for &step in side.pairing.runs[0] {
-        let role = match step {
-            Step::Start(role) => {
-                let arg = addr.map_or("127.0.0.1:0".to_string(), |addr| addr.to_string());
-                let traced = side.start(role, &arg)?;
-                if role == Role::Server {
-                    let ready = traced.process.wait_ready()?;
-                    addr = Some(ready);
-                    if let Some(Ok(())) = capture {
-                        match packets::Capture::start(ready.port(), side.pairing.name == "udp") {
-                            Ok(started) => capturing = Some(started),
-                            Err(reason) => *capture = Some(Err(reason)),
-                        }
-                    }
-                }
-                sides[role as usize] = Some(traced);
-                continue;
-            }
-            Step::Get => {
-                let addr = addr.ok_or_else(missing)?;
-                let request = pairings::get_request(&addr.to_string(), "xtask-trace");
-                let failed =
-                    |error| TaskError::failed(format!("cannot send a GET to {addr}: {error}"));
-                let mut stream = TcpStream::connect(addr).map_err(failed)?;
-                stream.write_all(request.as_bytes()).map_err(failed)?;
-                get = Some(stream);
-                continue;
-            }
-            Step::Reply => {
-                if let Some(mut stream) = get.take() {
-                    let _ = stream.set_read_timeout(Some(HANG_GUARD));
-                    let _ = stream.read_to_end(&mut Vec::new());
-                }
-                continue;
-            }
-            Step::Prints(role, _)
-            | Step::Types(role, _)
-            | Step::Says(role, _)
-            | Step::Exits(role, _)
-            | Step::ExitsUnlikeTheListing(role, _)
-            | Step::Stopped(role) => role,
-        };
-        let program = sides[role as usize].as_mut().ok_or_else(missing)?;
-        match step {
-            Step::Prints(_, pieces) => program.expect(&pieces.concat())?,
-            Step::Types(_, line) => program.type_line(line)?,
-            Step::Says(_, line) => {
-                program.type_line(line)?;
-                let other = sides[1 - role as usize].as_mut().ok_or_else(missing)?;
-                other.expect(&format!("{RECEIVED}{line}\n"))?;
-            }
-            // Ours ends on `0`; the listing's chat-server never does.
-            Step::ExitsUnlikeTheListing(..) if side.python.is_some() => program.stop()?,
-            Step::Exits(..) | Step::ExitsUnlikeTheListing(..) => program.exit()?,
-            _ => program.stop()?,
-        }
-    }
+    let mut stage = Tracing {
+        side,
+        capture,
+        capturing: None,
+        port: 0,
+    };
+    session::play(
+        side.pairing,
+        side.pairing.runs[0],
+        &mut stage,
+        "xtask-trace",
+    )?;
+    let (port, packets) = (
+        stage.port,
+        stage.capturing.take().map(packets::Capture::finish),
+    );
     Ok(Run {
         python: side.python.is_some(),
-        port: addr.map_or(0, |addr| addr.port()),
-        packets: capturing.map(packets::Capture::finish),
+        port,
+        packets,
     })
+}
+
+/// The stage of one side's run: every program under strace, the packets
+/// of the server's port captured from the moment it is ready.
+struct Tracing<'a> {
+    side: &'a Side,
+    capture: &'a mut Option<Result<(), String>>,
+    capturing: Option<packets::Capture>,
+    port: u16,
+}
+
+impl Stage for Tracing<'_> {
+    fn start(&mut self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
+        self.side.start(program, arg)
+    }
+
+    fn show(&mut self, event: Event) {
+        if let (Event::Ready(_, addr), Some(Ok(()))) = (event, &self.capture) {
+            self.port = addr.port();
+            match packets::Capture::start(addr.port(), self.side.pairing.name == "udp") {
+                Ok(started) => self.capturing = Some(started),
+                Err(reason) => *self.capture = Some(Err(reason)),
+            }
+        }
+    }
+
+    fn stop(&mut self, side: &mut session::Side) {
+        end_tracees(side.process.pid());
+    }
+
+    fn listings(&self) -> bool {
+        self.side.python.is_some()
+    }
 }
 
 /// The tables of both programs, from both runs' traces, and the packets.
 fn report(
-    pairing: &'static Pairing,
-    dir: &Path,
-    stack: bool,
+    [python, rust]: &[Side; 2],
     runs: &[Run],
     notes: Vec<String>,
 ) -> Result<Report, TaskError> {
+    let pairing = python.pairing;
+    let (tables, diagrams, files) = (Vec::new(), Vec::new(), Vec::new());
     let mut report = Report {
         pairing: pairing.name,
-        tables: Vec::new(),
-        diagrams: Vec::new(),
+        tables,
+        diagrams,
         notes,
-        files: Vec::new(),
+        files,
     };
-    let [python, rust] = [true, false].map(|python| Side {
-        python: python.then(PathBuf::new),
-        dir: dir.to_path_buf(),
-        pairing,
-        stack,
-    });
     for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
         let name = program.name;
         let source = workspace::read(&compare::groups::main_rs(name))?;
@@ -406,7 +329,7 @@ fn report(
         );
         let (rust_trace, rust_file) = rust.take_trace(name)?;
         let rust_calls = strace::parse(&rust_trace);
-        let calls = if stack { &rust_calls[..] } else { &[] };
+        let calls = if rust.stack { &rust_calls[..] } else { &[] };
         let lines = rows::Lines::resolve(calls, &traced_program(name)?, name)?;
         rows::add_rust(&mut rows, &rust_calls, &lines, &source, &groups);
         rows.sort_by_key(|row| row.place);
