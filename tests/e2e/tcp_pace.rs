@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{python, rust, unused_addr, Proc, HANG_GUARD};
+use crate::support::{python, rust, unused_addr, Proc, HANG_GUARD, RECEIVED};
 
 const PROMPT: &str = "请输入要发送的数据";
 
@@ -70,8 +70,14 @@ fn a_server_that_closes_without_a_reply_is_an_error() {
         "{}",
         client.report()
     );
-    // No empty reply that would look like success.
-    assert_eq!(client.stdout_text(), PROMPT, "{}", client.report());
+    // stdout as the listing's (it prints the empty reply), but exit 1 and
+    // the message on stderr: no success.
+    assert_eq!(
+        client.stdout_text(),
+        format!("{PROMPT}{RECEIVED}\n"),
+        "{}",
+        client.report()
+    );
 }
 
 #[test]

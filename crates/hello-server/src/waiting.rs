@@ -14,7 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use listing_support::builtins::{bytes_repr, print};
-use listing_support::program::{self, Failure};
+use listing_support::console::warn;
+use listing_support::program::{self, timed_out};
 
 /// How long the loop's `recv` waits (the kernel rounds it up to its clock
 /// tick): every ordinary client (a browser, curl, tcp-client after its
@@ -52,24 +53,40 @@ impl Waiting {
 
     /// The loop's `recv` failed: if only because the request had not come
     /// within the moment, wait for it on a thread of its own.
-    pub fn wait_for_request(&mut self, conn: TcpStream, addr: SocketAddr, error: io::Error) {
-        if program::timed_out(&error) {
-            self.silent_in_a_row = self.silent_in_a_row.saturating_add(1);
-            self.clients.start(conn, addr, answer_when_it_arrives);
-        } else {
-            report(addr, "读取请求", &error);
+    pub fn wait_for_request(
+        &mut self,
+        conn: TcpStream,
+        addr: SocketAddr,
+        received: io::Result<usize>,
+    ) {
+        match received {
+            Err(error) if timed_out(&error) => {
+                self.silent_in_a_row = self.silent_in_a_row.saturating_add(1);
+                self.clients.start(conn, addr, answer_when_it_arrives);
+            }
+            Err(error) => report(addr, "读取请求", &error),
+            Ok(_) => {}
         }
     }
 
-    /// The listing's `conn.close()`: at once after a complete request,
-    /// otherwise once the client has stopped sending.
-    pub fn close(&mut self, conn: TcpStream, addr: SocketAddr, data: &[u8]) {
+    /// The listing's `conn.close()`, after the reply was `sent`: at once
+    /// after a complete request, otherwise once the client stopped sending.
+    pub fn close(&mut self, conn: TcpStream, addr: SocketAddr, data: &[u8], sent: io::Result<()>) {
         self.silent_in_a_row = 0;
-        if may_have_unread_input(data) {
+        if let Err(error) = sent {
+            report(addr, "发送回复", &error);
+        } else if may_have_unread_input(data) {
             let read_the_rest = |_: &Clients, conn: &TcpStream, addr| read_the_rest(conn, addr);
             self.clients.start(conn, addr, read_the_rest);
         }
     }
+}
+
+/// Out of file descriptors, say: report, and pause so that the loop does
+/// not spin.
+pub fn accept_failed(error: &io::Error) {
+    warn(format!("接受连接失败: {error}"));
+    thread::sleep(Duration::from_millis(50));
 }
 
 impl Clients {
@@ -82,7 +99,7 @@ impl Clients {
         // Past the limit, the oldest is closed: its thread's read returns at once.
         if let Some((oldest, addr)) = oldest.flatten() {
             let _ = oldest.shutdown(Shutdown::Both);
-            program::warn(format!(
+            warn(format!(
                 "与 {addr} 的连接: 已有 {WAITING_LIMIT} 个连接在等待，关闭其中最早的这个 \
                  (closing the oldest of {WAITING_LIMIT} waiting connections)"
             ));
@@ -103,9 +120,7 @@ impl Clients {
 
     /// Whether `conn` still waits: not closed for a newer client meanwhile.
     fn has(&self, conn: &TcpStream) -> bool {
-        self.lock()
-            .iter()
-            .any(|(own, _)| std::ptr::eq(&**own, conn))
+        self.lock().iter().any(|(own, _)| std::ptr::eq(&**own, conn))
     }
 
     fn forget(&self, conn: &TcpStream) {
@@ -121,25 +136,23 @@ impl Clients {
 /// request had not come within the moment.
 fn answer_when_it_arrives(waiting: &Clients, mut conn: &TcpStream, addr: SocketAddr) {
     let mut data = [0u8; 1024];
-    let received = conn
-        .set_read_timeout(Some(IDLE_TIMEOUT))
-        .and_then(|()| conn.read(&mut data));
+    let received = conn.set_read_timeout(Some(IDLE_TIMEOUT)).and_then(|()| conn.read(&mut data));
     if !waiting.has(conn) {
         return; // Closed for a newer client: the note is on stderr.
     }
     let data = match received {
         Ok(length) => &data[..length],
-        Err(error) if program::timed_out(&error) => {
+        Err(error) if timed_out(&error) => {
             let secs = IDLE_TIMEOUT.as_secs();
             let note = format!("与 {addr} 的连接: {secs} 秒内没有收到请求，不回复，关闭连接");
-            return program::warn(note);
+            return warn(note);
         }
         Err(error) => return report(addr, "读取请求", &error),
     };
     // One write per line: lines from different threads never mix.
-    if let Err(error) = print(&[&bytes_repr(data)]) {
+    if let Err(stop) = print(&[&bytes_repr(data)]) {
         // stdout failed here as it could on the loop's thread: end as `main` does.
-        program::exit(Failure::from(error));
+        program::exit(Err(stop));
     }
     if let Err(error) = conn.write_all(b"HTTP/1.1 200 OK\r\n\r\nhello world") {
         return report(addr, "发送回复", &error);
@@ -155,20 +168,15 @@ fn read_the_rest(mut conn: &TcpStream, addr: SocketAddr) {
     let _ = conn.shutdown(Shutdown::Write);
     let (deadline, mut scratch) = (Instant::now() + LINGER_TIME, [0u8; 16 * 1024]);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match conn
-            .set_read_timeout(Some(left))
-            .and_then(|()| conn.read(&mut scratch))
-        {
+        match conn.set_read_timeout(Some(left)).and_then(|()| conn.read(&mut scratch)) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(error) if program::timed_out(&error) => {} // The deadline ends it.
-            Err(_) => return, // Reset, or closed for a newer client: done.
+            Err(error) if timed_out(&error) => {} // The deadline ends it.
+            Err(_) => return,                     // Reset, or closed for a newer client: done.
         }
     }
     let secs = LINGER_TIME.as_secs();
-    program::warn(format!(
-        "与 {addr} 的连接: 回复后 {secs} 秒仍在发送，关闭连接"
-    ));
+    warn(format!("与 {addr} 的连接: 回复后 {secs} 秒仍在发送，关闭连接"));
 }
 
 /// Whether the client may still be sending after the one read: it did not
@@ -186,8 +194,8 @@ fn may_have_unread_input(data: &[u8]) -> bool {
 }
 
 /// Reports on stderr what went wrong with one client; the server goes on.
-pub fn report(addr: SocketAddr, step: &str, error: &io::Error) {
-    program::warn(format!("与 {addr} 的连接: {step}失败: {error}"));
+fn report(addr: SocketAddr, step: &str, error: &io::Error) {
+    warn(format!("与 {addr} 的连接: {step}失败: {error}"));
 }
 
 #[cfg(test)]
@@ -209,8 +217,6 @@ mod tests {
     fn headers_that_announce_a_body_wait_for_it() {
         assert!(unread(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"));
         assert!(unread(b"POST / HTTP/1.1\r\ncontent-length:12\r\n\r\n"));
-        assert!(unread(
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        ));
+        assert!(unread(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
     }
 }
