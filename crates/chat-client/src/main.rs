@@ -113,7 +113,7 @@ fn start_threads(s: TcpStream) -> Result<(), Stop> {
     Ok(())
 }
 
-/// `[ADDR]`, `--help` (this crate's Cargo.toml description) and exit codes.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
     program::main(listing_support::about!(), ADDR, run)
 }

@@ -66,7 +66,7 @@ fn run(addr: HostPort) -> Result<(), Stop> {
     // 上面的循环和教程的一样永不结束：进程退出时 web 随之关闭
 }
 
-/// `[ADDR]`, `--help` (this crate's Cargo.toml description) and exit codes.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
     program::main(listing_support::about!(), ADDR, run)
 }

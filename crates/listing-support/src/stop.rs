@@ -61,7 +61,7 @@ fn hint(error: &io::Error) -> &'static str {
         io::ErrorKind::AddrInUse => {
             "\n  端口已被占用：多半是另一个终端里的服务器还在运行，按 Ctrl-C 停掉它；\
              \n  或者换一个端口，例如 127.0.0.1:0（任选一个空闲端口）。\
-             \n  (the port is taken: stop the server in the other terminal, or pick another port)"
+             \n  (the port is taken: stop the other server, or pick another port)"
         }
         _ => "",
     }

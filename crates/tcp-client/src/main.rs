@@ -60,7 +60,7 @@ fn run(addr: HostPort) -> Result<(), Stop> {
     replied(length, &addr, connected)
 }
 
-/// `[ADDR]`, `--help` (this crate's Cargo.toml description) and exit codes.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
     program::main(listing_support::about!(), ADDR, run)
 }
@@ -113,8 +113,8 @@ fn no_reply<T>(addr: &HostPort, error: io::Error, connected: Instant) -> Result<
     let typing = connected.elapsed().as_secs();
     let slow = match typing >= 30 {
         true => format!(
-            "\n  从连接到输入完用了 {typing} 秒，服务器可能等不及，已经关闭了连接；请重新运行，连接后尽快输入\
-             \n  (it took {typing} s to type the line: the server may have stopped waiting; run again)"
+            "\n  从连接到输入完用了 {typing} 秒，服务器可能等不及，已经关闭了连接；\
+             \n  请重新运行，连接后尽快输入 (it took {typing} s: the server may have given up)"
         ),
         false => String::new(),
     };

@@ -43,17 +43,16 @@ fn run(addr: HostPort) -> Result<(), Stop> {
     Ok(())
 }
 
-/// `[ADDR]`, `--help` (this crate's Cargo.toml description) and exit codes;
-/// the default is the address in the listing's `sendto`.
+/// 命令行参数 `[ADDR]`、`--help`（说明来自本 crate 的 Cargo.toml）和退出码；默认地址是教程
+/// sendto 里的那个。
 fn main() -> ExitCode {
     program::main(listing_support::about!(), "127.0.0.1:8888", run)
 }
 
-/// How long to wait for the reply.
+/// 最多等回复多久
 const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Any port of the family (IPv4 or IPv6) of the first address `addr`
-/// stands for, the one `connect` will take.
+/// 和 `addr` 的第一个地址（connect 会用它）同一类（IPv4 或 IPv6）的任意端口
 fn any_port_for(addr: &HostPort) -> Result<SocketAddr, Stop> {
     let first = addr.to_socket_addrs().or_fail(|| "")?.next();
     Ok(match first {
@@ -65,15 +64,17 @@ fn any_port_for(addr: &HostPort) -> Result<SocketAddr, Stop> {
 /// 为什么没有收到回复，以及这可能意味着什么。「端口不可达」（那里什么也没有）在 Linux 上是
 /// `ConnectionRefused`，在 Windows 上是 `ConnectionReset`
 fn no_reply<T>(addr: &HostPort, error: io::Error) -> Result<T, Stop> {
-    let what_to_do = match error.kind() {
-        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => {
-            "\n  那里没有 UDP 服务器：请先启动 udp-server (nothing listens there: start udp-server first)"
-        }
-        _ if timed_out(&error) => {
-            "\n  3 秒内没有回复：udp-server 可能没有在这个地址上运行，或者已经停止（比如崩溃了）\
-             \n  (no reply in 3 s: the server may not be running there, or may have stopped)"
-        }
-        _ => "",
+    let (error, what_to_do) = match error.kind() {
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => (
+            error,
+            "\n  那里没有 UDP 服务器：请先启动 udp-server\n  (nothing listens there: start udp-server first)",
+        ),
+        _ if timed_out(&error) => (
+            io::Error::new(io::ErrorKind::TimedOut, "3 秒内没有回复 (no reply in 3 s)"),
+            "\n  udp-server 可能没在这个地址上运行，或者已经停止（比如崩溃了）\
+             \n  (the server may not be running there, or may have stopped)",
+        ),
+        _ => (error, ""),
     };
     Err(error).or_fail(|| format!("没有收到 {addr} 的回复")).map_err(|stop| stop.and(what_to_do))
 }

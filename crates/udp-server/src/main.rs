@@ -51,8 +51,8 @@ fn run(listen_on: HostPort) -> Result<(), Stop> {
     Ok(())
 }
 
-/// `[ADDR]`, `--help` (this crate's Cargo.toml description) and exit codes;
-/// the default is the address in the listing's `bind`.
+/// 命令行参数 `[ADDR]`、`--help`（说明来自本 crate 的 Cargo.toml）和退出码；默认地址是教程
+/// bind 里的那个。
 fn main() -> ExitCode {
     program::main(listing_support::about!(), "127.0.0.1:8888", run)
 }
@@ -73,9 +73,8 @@ fn celsius(s: &UdpSocket, data: &[u8], addr: SocketAddr) -> Result<f64, Stop> {
         .or_fail(|| format!("{addr} 发来的 {}", shown(data)))
 }
 
-/// Full-width digits, signs and point and the ideographic space, as Chinese
-/// input methods type them (`２５`, `－４０`, `３６．６`), in their ASCII
-/// forms; anything else as it is. An extension: the listing rejects them.
+/// 把中文输入法打出的全角数字、正负号、小数点和全角空格（`２５`、`－４０`、`３６．６`）换成
+/// ASCII；其他的不变。这是扩展：教程程序不认它们
 fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
     match std::str::from_utf8(data) {
         Ok(text) if !text.is_ascii() => {
@@ -92,17 +91,16 @@ fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// How much of what it cannot convert the error reply shows.
+/// 错误回复里最多显示收到的多少个字节
 const SHOWN_LIMIT: usize = 64;
 
-/// What was received, as Python's bytes repr of at most `SHOWN_LIMIT`
-/// bytes (`…` after it when cut); when those bytes are text beyond ASCII
-/// (`三十七`), the text too, as typed, since its repr is unreadable.
+/// 收到的内容：最多 `SHOWN_LIMIT` 个字节的 Python bytes repr（截断时后面加 `…`）；如果是
+/// ASCII 以外的文字（`三十七`），repr 读不懂，就再照原样显示文字
 fn shown(data: &[u8]) -> String {
     let head = &data[..data.len().min(SHOWN_LIMIT)];
     let cut = if data.len() > SHOWN_LIMIT { "…" } else { "" };
     let mut shown = format!("{}{cut}", bytes_repr(head));
-    // A cut may split the last character: the text up to it.
+    // 截断可能切开最后一个字：只显示它前面的文字
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
         Err(error) if error.error_len().is_none() => {
