@@ -1,7 +1,7 @@
 //! The support library against `python3` itself, over many generated
 //! inputs, all in one Python process.
 
-use listing_support::builtins::repr::bytes_repr;
+use listing_support::builtins::bytes_repr;
 
 use crate::support::{python_lines, Rng};
 

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use listing_support::builtins::text::decode_all;
+use listing_support::printable::printable;
 
 use crate::support::{
     chat_messages, local_listener, local_udp_socket, rust, with_addr, Proc, Rng,
@@ -165,7 +165,7 @@ fn udp_client_prints_a_hostile_reply_escaped_and_cut_at_1024_bytes() {
         client.assert_exit_code(0);
         client.assert_no_panic();
         let head = &reply[..reply.len().min(1024)];
-        client.assert_stdout_eq(format!("{UDP_PROMPT}{}\n", decode_all(head)));
+        client.assert_stdout_eq(format!("{UDP_PROMPT}{}\n", printable(head)));
     }
 }
 
@@ -217,7 +217,7 @@ fn chat_server_shows_random_bytes_escaped_and_loses_none() {
     }
     peer.write_all(&bytes).expect("send");
     let (server, content) = content_after_close(server, peer);
-    server.assert_bytes_eq("the messages", content, decode_all(&bytes));
+    server.assert_bytes_eq("the messages", content, printable(&bytes));
 }
 
 #[test]

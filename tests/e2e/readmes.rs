@@ -31,13 +31,10 @@ use crate::support::workspace_root;
 /// The `###` headings that translate each other: (中文, English).
 const HEADINGS: &[(&str, &str)] = &[
     // README.md
-    ("这是什么", "What this is"),
-    ("准备", "Setup"),
-    ("两条命令", "The two commands"),
+    ("快速开始", "Quick start"),
     ("教程章节与程序", "Tutorial sections and programs"),
-    ("逐行对照", "Side by side: compare"),
-    ("系统调用与数据包", "Under the hood: trace"),
-    ("Rust 带来了什么", "What Rust buys here"),
+    ("两条命令", "The two commands"),
+    ("更多工具", "More tools"),
     ("目录结构", "Layout"),
     ("约定与参与", "Conventions and contributing"),
     // crates/<program>/README.md
@@ -48,6 +45,7 @@ const HEADINGS: &[(&str, &str)] = &[
     ("与教程的不同", "Differences from the tutorial"),
     // crates/README.md
     ("各个 crate", "The crates"),
+    ("准备与平台", "Setup and platforms"),
     ("约定", "Conventions"),
     // tests/peers/README.md
     ("教程程序的对端", "Peers that are the listings"),

@@ -7,8 +7,8 @@ use std::net::TcpStream;
 use predicates::prelude::*;
 
 use crate::support::{
-    local_udp_socket, rust, rust_assert, tcp_exchange, Proc, CHAT_SERVER_CONNECTED, HANG_GUARD,
-    HELLO_REPLY, PROGRAMS,
+    local_udp_socket, rust, rust_assert, tcp_exchange, unused_addr, Proc, CHAT_SERVER_CONNECTED,
+    HANG_GUARD, HELLO_REPLY, PROGRAMS,
 };
 
 #[test]
@@ -98,4 +98,93 @@ fn a_second_server_on_a_busy_port_says_so_and_the_first_keeps_serving() {
             }
         }
     }
+}
+
+/// Whether `ch` is Chinese text: a CJK ideograph, or CJK or full-width
+/// punctuation.
+fn is_chinese(ch: char) -> bool {
+    matches!(ch, '\u{4e00}'..='\u{9fff}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
+}
+
+/// Display columns: Chinese text takes two.
+fn columns(line: &str) -> usize {
+    line.chars()
+        .map(|ch| if is_chinese(ch) { 2 } else { 1 })
+        .sum()
+}
+
+/// Every message a program can start with, or end with before it does any
+/// work, reads as Chinese should: no space between two Chinese characters
+/// (a source line continued inside a string leaves one), and each hint
+/// line under a message within 80 columns, a message a few lines at most.
+#[test]
+fn messages_have_no_space_inside_chinese_and_their_hints_fit_80_columns() {
+    let nobody = unused_addr().to_string();
+    let (_hello, hello_addr) = Proc::server(rust("hello-server"));
+    let (_chat, chat_addr) = Proc::server(rust("chat-server"));
+    let (_udp, udp_addr) = Proc::server(rust("udp-server"));
+    let busy = [hello_addr, chat_addr, udp_addr].map(|addr| addr.to_string());
+    let mut cases: Vec<(&str, Vec<&str>, &[u8])> = Vec::new();
+    for program in PROGRAMS {
+        for args in [
+            &["abc"][..],
+            &["8888"],
+            &["[::1"],
+            &["--frob"],
+            &["a:1", "b:2"],
+            &["-h"],
+        ] {
+            cases.push((program, args.to_vec(), b""));
+        }
+        cases.push((program, vec!["no-such-host.invalid:9"], b"25\n"));
+    }
+    for (program, addr) in ["hello-server", "chat-server", "udp-server"]
+        .iter()
+        .zip(&busy)
+    {
+        cases.push((program, vec![addr.as_str()], b""));
+    }
+    for program in ["tcp-client", "chat-client", "udp-client"] {
+        cases.push((program, vec![nobody.as_str()], b"25\n"));
+    }
+    cases.push(("tcp-client", vec![busy[0].as_str()], b""));
+    cases.push(("udp-client", vec![busy[2].as_str()], b""));
+    let mut problems = Vec::new();
+    for (program, args, stdin) in cases {
+        let mut command = rust(program);
+        command.args(&args);
+        let mut ran = crate::support::run(command, stdin);
+        ran.wait_exit();
+        for text in [ran.stdout_text(), ran.stderr_text()] {
+            let chars: Vec<char> = text.chars().collect();
+            for at in chars
+                .windows(3)
+                .filter(|w| is_chinese(w[0]) && w[1] == ' ' && is_chinese(w[2]))
+            {
+                problems.push(format!(
+                    "{program} {args:?}: a space in {:?}\n{text}",
+                    at.iter().collect::<String>()
+                ));
+            }
+        }
+        let stderr = ran.stderr_text();
+        for line in stderr
+            .lines()
+            .filter(|line| line.starts_with("  ") && !stderr.contains("usage"))
+        {
+            if columns(line) > 80 {
+                problems.push(format!(
+                    "{program} {args:?}: {} columns: {line}",
+                    columns(line)
+                ));
+            }
+        }
+        if !stderr.contains("usage") && stderr.lines().count() > 5 {
+            problems.push(format!(
+                "{program} {args:?}: {} lines\n{stderr}",
+                stderr.lines().count()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 
-use listing_support::builtins::repr::bytes_repr;
+use listing_support::builtins::bytes_repr;
 
 use crate::support::{
     local_udp_socket, open_fds, poll_until, proc_describes_programs, python, python_lines,

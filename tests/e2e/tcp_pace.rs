@@ -68,8 +68,14 @@ fn a_server_that_closes_without_a_reply_is_an_error() {
         "{}",
         client.report()
     );
-    // No empty reply that would look like success.
-    assert_eq!(client.stdout_text(), PROMPT, "{}", client.report());
+    // stdout as the listing's (it prints the empty reply), but exit 1 and
+    // the message on stderr: no success.
+    assert_eq!(
+        client.stdout_text(),
+        format!("{PROMPT}{RECEIVED}\n"),
+        "{}",
+        client.report()
+    );
 }
 
 #[test]

@@ -1,121 +1,91 @@
-//! chat-client: `listings/chat_client.py` (教程「执行TCP服务器和客户端」客户端)
-//! line for line in Rust.
-//!
-//! Connects to chat-server, then chats on two threads: `read` prints each
-//! message that arrives, `write` sends each line you type. Type `0`, or
-//! press Ctrl-D (Windows: Ctrl-Z, then Enter), to end. Start the server
-//! first, in another terminal:
+//! chat-client：教程「执行TCP服务器和客户端」里客户端 chat_client.py 的 Rust 版，逐行
+//! 对照。连上 chat-server，然后用两个线程聊天：read 打印收到的每条消息，write 发送你输入
+//! 的每一行。输入 0（或者按 Ctrl-D，Windows 上 Ctrl-Z 再回车）结束。先在另一个终端里启动服务器：
 //!
 //! ```text
-//! cargo run -p chat-server           # terminal 1: waits for the client
-//! cargo run -p chat-client           # terminal 2: then type on either side
+//! cargo run -p chat-server      # 终端 1：等客户端（默认 本机主机名:12345）
+//! cargo run -p chat-client      # 终端 2：然后两边都可以输入
+//! cargo xtask demo chat         # 或者看一段脚本演示的聊天
 //! ```
 //!
-//! or watch a scripted chat with `cargo xtask demo chat`.
-//!
-//! Default address: this machine's host name (as `socket.gethostname()`
-//! gives it) with port 12345; the first argument overrides it
-//! (`chat-client 127.0.0.1:40123`). Where it differs from the listing (how
-//! a chat ends, a time limit on connecting) and why: this crate's README, "Differences from the
-//! tutorial".
+//! 与教程程序的不同及原因：本 crate 的 README.md。
 
 // py: import socket
 // py: import threading
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::thread;
 
-use listing_support::builtins::{input, print, TextDecoder};
-use listing_support::chat::{Conversation, Threads};
-use listing_support::program::{
-    self, connect_each, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT,
+use listing_support::{
+    builtins::{input_bytes, print},
+    chat::Conversation,
+    printable::PrintableDecoder,
+    program::{self, connect_each, HostPort, CONNECT_TIMEOUT},
+    stop::{OrFail, Stop},
 };
 
 // py: s=socket.socket()
-// std creates and connects the socket in one call,
-// `TcpStream::connect_timeout` in `run` below.
+// std 在下面的 TcpStream::connect_timeout 里创建套接字
 // py: host=socket.gethostname()
 // py: port=12345
-// With no address on the command line, the host is this machine's name,
-// from `gethostname()` (see `main`, at the end), and the port is this.
-const PORT: u16 = 12345;
+// 命令行的第一个参数可以换一个地址（见文末的 main）
+// （`socket.gethostname()` 这个主机名由 program::main 换成本机的名字）
+const ADDR: &str = "socket.gethostname():12345";
 
-fn run(host_port: HostPort) -> Result<(), Failure> {
+fn run(addr: HostPort) -> Result<(), Stop> {
     // py: s.connect((host,port))
-    // Tried on each address the name resolves to, giving up on one after
-    // `CONNECT_TIMEOUT` (the OS alone waits two minutes).
-    let addrs = host_port.resolve()?;
-    let s = connect_each(
-        &host_port,
-        &addrs,
-        "chat-server",
-        CHAT_SERVER_BUSY,
-        |addr| TcpStream::connect_timeout(addr, CONNECT_TIMEOUT),
-    )?;
-    let peer = s
-        .peer_addr()
-        .or_fail(|| format!("无法读取 {host_port} 的地址"))?;
+    // 名字的每个地址都试一下，每个最多等 10 秒
+    let s =
+        connect_each(&addr, "chat-server", |at| TcpStream::connect_timeout(at, CONNECT_TIMEOUT))?;
     // py: print('已连接')
     print(&["已连接"])?;
-    // The rest is the listing's `if __name__ == '__main__':` block, below
-    // the two thread classes as in the listing.
-    start_threads(s, Conversation::new(peer))
+    // 接下来是教程的 if __name__ == '__main__': 部分，在下面两个线程类之后
+    start_threads(s)
 }
 
 // py: class read(threading.Thread):
 // py:     def run(self):
-fn read(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
-    let mut decoder = TextDecoder::new();
-    let mut buffer = [0u8; 2014];
+fn read(mut s: TcpStream, chat: &Conversation) -> Result<(), Stop> {
+    let (mut buffer, mut text) = ([0u8; 2014], PrintableDecoder::default());
     // py:         while True:
     loop {
         // py:             recvData = s.recv(2014).decode()
-        // 0 bytes: the server has gone (the listing prints empty messages
-        // forever instead). A character cut by the 2014 bytes waits for
-        // its rest; bytes that are not text print as `\xNN`.
+        // 收到 0 个字节：服务器已经关闭（教程程序会不停地打印空消息）
         let recv_data = match s.read(&mut buffer) {
-            Ok(0) if decoder.has_pending() => decoder.finish(),
-            Ok(0) => return chat.peer_closed(),
-            Ok(length) => decoder.decode(&buffer[..length]),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return chat.recv_failed(&error),
+            Ok(0) => return chat.peer_closed(text.finish()),
+            Ok(length) => text.decode(&buffer[..length]),
+            Err(error) => return chat.failed("接收", error),
         };
-        if recv_data.is_empty() {
-            continue; // only the start of a character came: read its rest
-        }
         // py:             print('接收到的数据为:', recvData)
-        print(&["接收到的数据为:", &recv_data])?;
+        // 一个字被 2014 字节切开时，先等它的后半
+        if !recv_data.is_empty() {
+            print(&["接收到的数据为:", &recv_data])?;
+        }
     }
 }
 
 // py: class write(threading.Thread):
 // py:     def run(self):
-fn write(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
+fn write(mut s: TcpStream, chat: &Conversation) -> Result<(), Stop> {
     // py:         while True:
     // py:             send_data = input('请输入要发送的数据:')
-    // `None`: stdin ended (Ctrl-D; on Windows Ctrl-Z, then Enter), where
-    // the listing's thread dies of an EOFError. It ends the chat here.
-    while let Some(send_data) = input("请输入要发送的数据:")? {
+    // 输入结束（Ctrl-D）时教程的线程因 EOFError 死掉；这里它结束聊天
+    while let Some(send_data) = input_bytes("请输入要发送的数据:")? {
         // py:             s.send(send_data.encode())
-        // All of it; an empty line sends nothing, as in the listing. A
-        // server that has gone ends the chat.
         if let Err(error) = s.write_all(&send_data) {
-            return chat.send_failed(&error);
+            return chat.failed("发送", error);
         }
         // py:             if send_data == 0:
         // py:                 break
-        // The listing compares the text with the number 0, which is never
-        // equal; typing `0` is what it means.
+        // 教程拿文字和数字 0 比较，永远不相等；它的意思是输入 0 就结束
         if send_data == b"0" {
             break;
         }
     }
     // py:         s.close()
-    // Both directions at once: we do not wait for the server, which in the
-    // listing never closes its side. The chat is marked as ended first, so
-    // that the `read` thread ends quietly; a failed shutdown means the
-    // connection is already gone.
+    // 两个方向一起关，不等服务器（教程的服务器从不关闭）；先标记聊天已结束，read 线程就安静地结束
     chat.end();
     let _ = s.shutdown(Shutdown::Both);
     Ok(())
@@ -124,36 +94,26 @@ fn write(mut s: TcpStream, chat: &Conversation) -> Result<(), Failure> {
 // py: if __name__ == '__main__':
 // py:     read = read()
 // py:     write = write()
-// py:     write.start()
-// py:     read.start()
-fn start_threads(s: TcpStream, chat: Conversation) -> Result<(), Failure> {
-    // Each thread gets its own handle on the one socket, as both of the
-    // listing's threads use `s`.
-    let for_read = s.try_clone().or_fail(|| "无法复制套接字")?;
-    let chat = Arc::new(chat);
+// 两个线程各拿同一个套接字的一个句柄，和教程的两个线程都用 s 一样
+fn start_threads(s: TcpStream) -> Result<(), Stop> {
+    let (for_read, chat) =
+        (s.try_clone().or_fail(|| "无法复制套接字")?, Arc::new(Conversation::default()));
     let for_write = Arc::clone(&chat);
-    let threads = Threads::new();
-    threads.start("write", move || write(s, &for_write))?;
-    threads.start("read", move || read(for_read, &chat))?;
+    // py:     write.start()
+    // 哪个线程先结束聊天，就由它结束整个程序（另一个可能正卡在读键盘上，无法打断）
+    let write = thread::Builder::new().spawn(move || program::exit(write(s, &for_write)));
+    let write = write.or_fail(|| "无法启动 write 线程")?;
+    // py:     read.start()
+    let read = thread::Builder::new().spawn(move || program::exit(read(for_read, &chat)));
+    let read = read.or_fail(|| "无法启动 read 线程")?;
     // py:     read.join()
     // py:     write.join()
-    // The chat is over when either thread ends it; the other may be blocked
-    // reading stdin, which cannot be interrupted, so it is not waited for.
-    threads.first_done()
+    let _ = read.join();
+    let _ = write.join();
+    Ok(())
 }
 
-/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
-/// the help text is this crate's Cargo.toml description. With no address,
-/// the host is `socket.gethostname()`, as in the listing.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
-    program::main(
-        listing_support::about!(),
-        DefaultAddr::Hostname { port: PORT },
-        run,
-    )
+    program::main(listing_support::about!(), ADDR, run)
 }
-
-/// chat-server takes one client, then stops listening: a refusal may also
-/// mean that it is already chatting with someone.
-const CHAT_SERVER_BUSY: &str = "；如果 chat-server 已经在运行，它可能正在和另一个客户端聊天：\
-    它一次只接受一个客户端 (if it runs, it may be chatting with another client: it takes one)";

@@ -1,123 +1,99 @@
-//! chat-server: `listings/chat_server.py` (教程「执行TCP服务器和客户端」服务器端)
-//! line for line in Rust.
-//!
-//! Accepts one client, then chats with it on two threads: `read` prints
-//! each message that arrives, `write` sends each line you type. Type `0`,
-//! or press Ctrl-D (Windows: Ctrl-Z, then Enter), to end.
-//! Run its partner in a second terminal:
+//! chat-server：教程「执行TCP服务器和客户端」里服务器端 chat_server.py 的 Rust 版，逐行
+//! 对照。接受一个客户端，然后用两个线程聊天：read 打印收到的每条消息，write 发送你输入的
+//! 每一行。输入 0（或者按 Ctrl-D，Windows 上 Ctrl-Z 再回车）结束。两个终端里运行：
 //!
 //! ```text
-//! cargo run -p chat-server           # terminal 1: waits for the client
-//! cargo run -p chat-client           # terminal 2: then type on either side
+//! cargo run -p chat-server      # 终端 1：等客户端（默认 本机主机名:12345）
+//! cargo run -p chat-client      # 终端 2：然后两边都可以输入
+//! cargo xtask demo chat         # 或者看一段脚本演示的聊天
 //! ```
 //!
-//! or watch a scripted chat with `cargo xtask demo chat`.
-//!
-//! Default address: this machine's host name (as `socket.gethostname()`
-//! gives it) with port 12345; the first argument overrides it
-//! (`chat-server 127.0.0.1:0` takes any free port). Its first stderr line,
-//! `listening on <addr>`, says where it listens. Where it differs from the
-//! listing (how a chat ends, a second client) and why: this crate's README,
-//! "Differences from the tutorial".
+//! 与教程程序的不同及原因：本 crate 的 README.md。
 
 // py: import socket
 // py: import threading
 // py: import time
-// `time` is imported by the listing but never used.
-use std::io::{self, Read, Write};
+// 教程导入了 time 但没有用到
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::thread;
 
-use listing_support::builtins::{input, print, TextDecoder};
-use listing_support::chat::{Conversation, Threads};
-use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
+use listing_support::{
+    builtins::{input_bytes, print},
+    chat::Conversation,
+    printable::PrintableDecoder,
+    program::{self, HostPort},
+    stop::{OrFail, Stop},
+};
 
 // py: host=socket.gethostname()
 // py: port=12345
-// With no address on the command line, the host is this machine's name,
-// from `gethostname()` (see `main`, at the end), and the port is this.
-const PORT: u16 = 12345;
+// 命令行的第一个参数可以换一个地址（见文末的 main）
+// （`socket.gethostname()` 这个主机名由 program::main 换成本机的名字）
+const ADDR: &str = "socket.gethostname():12345";
 
-fn run(host_port: HostPort) -> Result<(), Failure> {
+fn run(addr: HostPort) -> Result<(), Stop> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_STREAM)
     // py: s.bind((host,port))
     // py: s.listen(5)
-    // std creates, binds and listens in one call, with its own backlog.
-    let addrs = host_port.resolve()?;
-    let s = TcpListener::bind(&addrs[..]).or_fail(|| format!("无法绑定 {host_port}"))?;
-    // The readiness line on stderr, for tests and `cargo xtask demo`.
-    let local_addr = program::listening_on(s.local_addr())?;
+    // std 一次调用就创建、绑定并监听，排队的连接数用 std 的 128 代替 5
+    let s = TcpListener::bind(&addr).or_fail(|| format!("无法绑定 {addr}"))?;
+    program::listening_on(s.local_addr())?;
     // py: sock,addr=s.accept()
-    let (sock, addr) = s
-        .accept()
-        .or_fail(|| format!("在 {local_addr} 上接受连接失败"))?;
-    // The listing never closes `s`, so a second client connects and hangs
-    // unserved. Closing it before the banner makes a second client refused.
+    let (sock, _addr) = s.accept().or_fail(|| format!("在 {addr} 上接受连接失败"))?;
+    // 只聊一个客户端：先关掉 s，第二个客户端就会被拒绝，而不是连上了却没人理（教程程序那样）
     drop(s);
     // py: print('连接已经建立')
     print(&["连接已经建立"])?;
-    // The rest is the listing's `if __name__ == '__main__':` block, below
-    // the two thread classes as in the listing.
-    start_threads(sock, Conversation::new(addr))
+    // 接下来是教程的 if __name__ == '__main__': 部分，在下面两个线程类之后
+    start_threads(sock)
 }
 
 // py: class read(threading.Thread):
 // py:     def run(self):
-fn read(mut sock: TcpStream, chat: &Conversation) -> Result<(), Failure> {
-    let mut decoder = TextDecoder::new();
-    let mut buffer = [0u8; 2014];
+fn read(mut sock: TcpStream, chat: &Conversation) -> Result<(), Stop> {
+    let (mut buffer, mut text) = ([0u8; 2014], PrintableDecoder::default());
     // py:         while True:
     loop {
         // py:             recvData =sock.recv(2014).decode()
-        // 0 bytes: the client has gone (the listing prints empty messages
-        // forever instead). A character cut by the 2014 bytes waits for
-        // its rest; bytes that are not text print as `\xNN`.
+        // 收到 0 个字节：客户端已经关闭（教程程序会不停地打印空消息）
         let recv_data = match sock.read(&mut buffer) {
-            Ok(0) if decoder.has_pending() => decoder.finish(),
-            Ok(0) => return chat.peer_closed(),
-            Ok(length) => decoder.decode(&buffer[..length]),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return chat.recv_failed(&error),
+            Ok(0) => return chat.peer_closed(text.finish()),
+            Ok(length) => text.decode(&buffer[..length]),
+            Err(error) => return chat.failed("接收", error),
         };
-        if recv_data.is_empty() {
-            continue; // only the start of a character came: read its rest
-        }
         // py:             print('接收到的数据为:', recvData)
-        print(&["接收到的数据为:", &recv_data])?;
+        // 一个字被 2014 字节切开时，先等它的后半
+        if !recv_data.is_empty() {
+            print(&["接收到的数据为:", &recv_data])?;
+        }
     }
     // py:         s.close()
-    // Never reached in the listing (the loop has no way out); here the
-    // listener was closed right after `accept`.
+    // 教程的循环没有出口，这一行从未执行；这里 s 在 accept 之后就关闭了
 }
 
 // py: class write(threading.Thread):
 // py:     def run(self):
-fn write(mut sock: TcpStream, chat: &Conversation) -> Result<(), Failure> {
+fn write(mut sock: TcpStream, chat: &Conversation) -> Result<(), Stop> {
     // py:         while True:
     // py:             send_data = input('请输入要发送的数据:')
-    // `None`: stdin ended (Ctrl-D; on Windows Ctrl-Z, then Enter), where
-    // the listing's thread dies of an EOFError. It ends the chat here.
-    while let Some(send_data) = input("请输入要发送的数据:")? {
+    // 输入结束（Ctrl-D）时教程的线程因 EOFError 死掉；这里它结束聊天
+    while let Some(send_data) = input_bytes("请输入要发送的数据:")? {
         // py:             sock.send(send_data.encode())
-        // All of it; an empty line sends nothing, as in the listing. A
-        // client that has gone ends the chat.
         if let Err(error) = sock.write_all(&send_data) {
-            return chat.send_failed(&error);
+            return chat.failed("发送", error);
         }
         // py:             if send_data == 0:
         // py:                 break
-        // The listing compares the text with the number 0, which is never
-        // equal; typing `0` is what it means.
+        // 教程拿文字和数字 0 比较，永远不相等；它的意思是输入 0 就结束
         if send_data == b"0" {
             break;
         }
     }
     // py:         sock.close()
-    // Both directions at once: we do not wait for the client, which in the
-    // listing never closes its side. The chat is marked as ended first, so
-    // that the `read` thread ends quietly; a failed shutdown means the
-    // connection is already gone.
+    // 两个方向一起关，不等客户端（教程的客户端从不关闭）；先标记聊天已结束，read 线程就安静地结束
     chat.end();
     let _ = sock.shutdown(Shutdown::Both);
     Ok(())
@@ -126,34 +102,28 @@ fn write(mut sock: TcpStream, chat: &Conversation) -> Result<(), Failure> {
 // py: if __name__ == '__main__':
 // py:     read =read()
 // py:     write = write()
-// py:     read.start()
-// py:     write.start()
-fn start_threads(sock: TcpStream, chat: Conversation) -> Result<(), Failure> {
-    // Each thread gets its own handle on the one socket, as both of the
-    // listing's threads use `sock`.
-    let for_write = sock.try_clone().or_fail(|| "无法复制套接字")?;
-    let chat = Arc::new(chat);
+// 两个线程各拿同一个套接字的一个句柄，和教程的两个线程都用 sock 一样
+fn start_threads(sock: TcpStream) -> Result<(), Stop> {
+    let (for_write, chat) =
+        (sock.try_clone().or_fail(|| "无法复制套接字")?, Arc::new(Conversation::default()));
     let for_read = Arc::clone(&chat);
-    let threads = Threads::new();
-    threads.start("read", move || read(sock, &for_read))?;
-    threads.start("write", move || write(for_write, &chat))?;
+    // py:     read.start()
+    // 哪个线程先结束聊天，就由它结束整个程序（另一个可能正卡在读键盘上，无法打断）
+    let read = thread::Builder::new().spawn(move || program::exit(read(sock, &for_read)));
+    let read = read.or_fail(|| "无法启动 read 线程")?;
+    // py:     write.start()
+    let write = thread::Builder::new().spawn(move || program::exit(write(for_write, &chat)));
+    let write = write.or_fail(|| "无法启动 write 线程")?;
     // py:     resave.join()
-    // `resave` is a name the listing never defined (a NameError): there is
-    // nothing to wait for here.
+    // 教程里的 resave 没有定义（NameError），这里没有要等的
     // py:     read.join()
     // py:     write.join()
-    // The chat is over when either thread ends it; the other may be blocked
-    // reading stdin, which cannot be interrupted, so it is not waited for.
-    threads.first_done()
+    let _ = read.join();
+    let _ = write.join();
+    Ok(())
 }
 
-/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
-/// the help text is this crate's Cargo.toml description. With no address,
-/// the host is `socket.gethostname()`, as in the listing.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
-    program::main(
-        listing_support::about!(),
-        DefaultAddr::Hostname { port: PORT },
-        run,
-    )
+    program::main(listing_support::about!(), ADDR, run)
 }

@@ -1,10 +1,8 @@
-//! The clients that `main.rs`'s loop does not finish, each on a thread of
-//! its own, so that it delays nobody: one still silent after [`MOMENT`] (a
-//! person typing, a browser's idle socket) has [`IDLE_TIMEOUT`] to send its
-//! request; one answered while it may still be sending (an upload) gets
-//! nginx's lingering close, as closing with unread input would reset the
-//! connection and lose the reply. At most [`WAITING_LIMIT`] at once: past
-//! it the oldest is closed, with a note on stderr.
+//! main.rs 的循环自己不处理完的客户端，每个在它自己的线程上，谁也不耽误：过了 [`MOMENT`]
+//! 还没发请求的（正在打字的人、浏览器预先打开的空闲连接）有 [`IDLE_TIMEOUT`] 发请求；回复时
+//! 可能还在发送的（上传）按 nginx 的「lingering close」先读完再关，因为带着没读的数据关闭，
+//! 内核会重置连接，客户端就收不到回复。最多同时 [`WAITING_LIMIT`] 个：再多就关闭最早的那个，
+//! 并在 stderr 上说明。
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -14,35 +12,34 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use listing_support::builtins::{bytes_repr, print};
-use listing_support::program::{self, Failure};
+use listing_support::console::warn;
+use listing_support::program::{self, timed_out};
 
-/// How long the loop's `recv` waits (the kernel rounds it up to its clock
-/// tick): every ordinary client (a browser, curl, tcp-client after its
-/// line) writes its request within it.
+/// 循环里的 recv 最多等多久（内核按它的时钟节拍向上取整）：普通的客户端（浏览器、curl、
+/// 输完一行的 tcp-client）都在这之内发来请求
 const MOMENT: Duration = Duration::from_millis(2);
-/// How long a client may stay silent: long enough for a person to type.
+/// 客户端最多可以沉默多久：够一个人打字
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long an answered client may go on sending (nginx's default too).
+/// 回复之后客户端最多还可以发送多久（nginx 的默认值也是这个）
 const LINGER_TIME: Duration = Duration::from_secs(30);
-/// How many clients may be on threads of their own at once.
+/// 最多同时有多少个客户端在自己的线程上
 const WAITING_LIMIT: usize = 256;
 
 #[derive(Default)]
 pub struct Waiting {
     clients: Clients,
-    /// Clients in a row that stayed silent through the loop's moment: from
-    /// the second on, the loop waits no moment at all (each of a flood of
-    /// silent clients would cost it one) until a client speaks at once.
+    /// 接连有几个客户端在循环的「一会儿」里都没出声：从第二个起，循环不再等，直到又有
+    /// 一个客户端立即发来请求（否则一大批沉默的连接会每个都拖住循环一会儿）
     silent_in_a_row: u32,
 }
 
-/// The clients on threads of their own, oldest first.
+/// 在自己线程上的客户端，最早的在前
 #[derive(Clone, Default)]
 struct Clients(Arc<Mutex<VecDeque<Client>>>);
 type Client = (Arc<TcpStream>, SocketAddr);
 
 impl Waiting {
-    /// Makes the loop's `recv` on `conn` wait a moment at most.
+    /// 让循环里对 `conn` 的 recv 最多等一会儿
     pub fn for_a_moment(&self, conn: &TcpStream) -> io::Result<()> {
         match self.silent_in_a_row {
             0 | 1 => conn.set_read_timeout(Some(MOMENT)),
@@ -50,26 +47,39 @@ impl Waiting {
         }
     }
 
-    /// The loop's `recv` failed: if only because the request had not come
-    /// within the moment, wait for it on a thread of its own.
-    pub fn wait_for_request(&mut self, conn: TcpStream, addr: SocketAddr, error: io::Error) {
-        if program::timed_out(&error) {
-            self.silent_in_a_row = self.silent_in_a_row.saturating_add(1);
-            self.clients.start(conn, addr, answer_when_it_arrives);
-        } else {
-            report(addr, "读取请求", &error);
+    /// 循环里的 recv 失败了：如果只是因为请求在这一会儿里还没到，就在它自己的线程上等
+    pub fn wait_for_request(
+        &mut self,
+        conn: TcpStream,
+        addr: SocketAddr,
+        received: io::Result<usize>,
+    ) {
+        match received {
+            Err(error) if timed_out(&error) => {
+                self.silent_in_a_row = self.silent_in_a_row.saturating_add(1);
+                self.clients.start(conn, addr, answer_when_it_arrives);
+            }
+            Err(error) => report(addr, "读取请求", &error),
+            Ok(_) => {}
         }
     }
 
-    /// The listing's `conn.close()`: at once after a complete request,
-    /// otherwise once the client has stopped sending.
-    pub fn close(&mut self, conn: TcpStream, addr: SocketAddr, data: &[u8]) {
+    /// 教程的 `conn.close()`（回复已经发出 `sent`）：请求完整就立即关闭，否则等客户端发完再关
+    pub fn close(&mut self, conn: TcpStream, addr: SocketAddr, data: &[u8], sent: io::Result<()>) {
         self.silent_in_a_row = 0;
-        if may_have_unread_input(data) {
+        if let Err(error) = sent {
+            report(addr, "发送回复", &error);
+        } else if may_have_unread_input(data) {
             let read_the_rest = |_: &Clients, conn: &TcpStream, addr| read_the_rest(conn, addr);
             self.clients.start(conn, addr, read_the_rest);
         }
     }
+}
+
+/// 接受连接失败（比如文件描述符用完了）：说明原因，停一下，免得循环空转
+pub fn accept_failed(error: &io::Error) {
+    warn(format!("接受连接失败: {error}"));
+    thread::sleep(Duration::from_millis(50));
 }
 
 impl Clients {
@@ -79,17 +89,17 @@ impl Clients {
         clients.push_back((Arc::clone(&conn), addr));
         let oldest = (clients.len() > WAITING_LIMIT).then(|| clients.pop_front());
         drop(clients);
-        // Past the limit, the oldest is closed: its thread's read returns at once.
+        // 超过上限就关闭最早的那个：它的线程里的 read 会立即返回
         if let Some((oldest, addr)) = oldest.flatten() {
             let _ = oldest.shutdown(Shutdown::Both);
-            program::warn(format!(
+            warn(format!(
                 "与 {addr} 的连接: 已有 {WAITING_LIMIT} 个连接在等待，关闭其中最早的这个 \
                  (closing the oldest of {WAITING_LIMIT} waiting connections)"
             ));
         }
         let (waiting, own) = (self.clone(), Arc::clone(&conn));
         let started = thread::Builder::new().spawn(move || {
-            // Blocking again, if the loop made it non-blocking: reads wait.
+            // 如果循环把它设成了非阻塞，改回阻塞：read 要等
             if own.set_nonblocking(false).is_ok() {
                 work(&waiting, &own, addr);
             }
@@ -101,11 +111,9 @@ impl Clients {
         }
     }
 
-    /// Whether `conn` still waits: not closed for a newer client meanwhile.
+    /// `conn` 还在等吗：没有因为新来的客户端被关掉
     fn has(&self, conn: &TcpStream) -> bool {
-        self.lock()
-            .iter()
-            .any(|(own, _)| std::ptr::eq(&**own, conn))
+        self.lock().iter().any(|(own, _)| std::ptr::eq(&**own, conn))
     }
 
     fn forget(&self, conn: &TcpStream) {
@@ -117,29 +125,26 @@ impl Clients {
     }
 }
 
-/// The loop's `recv`, `print`, `sendall` and `close`, for a client whose
-/// request had not come within the moment.
+/// 请求没在一会儿里到达的客户端：在这里做循环里的 recv、print、sendall 和 close
 fn answer_when_it_arrives(waiting: &Clients, mut conn: &TcpStream, addr: SocketAddr) {
     let mut data = [0u8; 1024];
-    let received = conn
-        .set_read_timeout(Some(IDLE_TIMEOUT))
-        .and_then(|()| conn.read(&mut data));
+    let received = conn.set_read_timeout(Some(IDLE_TIMEOUT)).and_then(|()| conn.read(&mut data));
     if !waiting.has(conn) {
-        return; // Closed for a newer client: the note is on stderr.
+        return; // 因为新来的客户端被关掉了：stderr 上已经说明
     }
     let data = match received {
         Ok(length) => &data[..length],
-        Err(error) if program::timed_out(&error) => {
+        Err(error) if timed_out(&error) => {
             let secs = IDLE_TIMEOUT.as_secs();
             let note = format!("与 {addr} 的连接: {secs} 秒内没有收到请求，不回复，关闭连接");
-            return program::warn(note);
+            return warn(note);
         }
         Err(error) => return report(addr, "读取请求", &error),
     };
-    // One write per line: lines from different threads never mix.
-    if let Err(error) = print(&[&bytes_repr(data)]) {
-        // stdout failed here as it could on the loop's thread: end as `main` does.
-        program::exit(Failure::from(error));
+    // 每行一次写入：不同线程的行不会混在一起
+    if let Err(stop) = print(&[&bytes_repr(data)]) {
+        // stdout 出错了，和在循环的线程上一样结束程序
+        program::exit(Err(stop));
     }
     if let Err(error) = conn.write_all(b"HTTP/1.1 200 OK\r\n\r\nhello world") {
         return report(addr, "发送回复", &error);
@@ -149,31 +154,25 @@ fn answer_when_it_arrives(waiting: &Clients, mut conn: &TcpStream, addr: SocketA
     }
 }
 
-/// `shutdown(Write)`, then reads and discards until the client closes, or
-/// until `LINGER_TIME` has passed, so that the close resets nothing.
+/// 先 `shutdown(Write)`，再读并丢弃客户端还在发的内容，直到它关闭或者过了 `LINGER_TIME`：
+/// 这样关闭时不会重置连接
 fn read_the_rest(mut conn: &TcpStream, addr: SocketAddr) {
     let _ = conn.shutdown(Shutdown::Write);
     let (deadline, mut scratch) = (Instant::now() + LINGER_TIME, [0u8; 16 * 1024]);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match conn
-            .set_read_timeout(Some(left))
-            .and_then(|()| conn.read(&mut scratch))
-        {
+        match conn.set_read_timeout(Some(left)).and_then(|()| conn.read(&mut scratch)) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(error) if program::timed_out(&error) => {} // The deadline ends it.
-            Err(_) => return, // Reset, or closed for a newer client: done.
+            Err(error) if timed_out(&error) => {} // 到了期限，循环条件会结束它
+            Err(_) => return,                     // 被重置，或者因为新来的客户端被关掉：结束
         }
     }
     let secs = LINGER_TIME.as_secs();
-    program::warn(format!(
-        "与 {addr} 的连接: 回复后 {secs} 秒仍在发送，关闭连接"
-    ));
+    warn(format!("与 {addr} 的连接: 回复后 {secs} 秒仍在发送，关闭连接"));
 }
 
-/// Whether the client may still be sending after the one read: it did not
-/// end its stream, and the read filled the buffer, or did not end with the
-/// blank line that ends HTTP headers, or the headers announce a body.
+/// 读了一次之后客户端是不是可能还在发送：它没有结束数据流，并且这次读满了缓冲区，或者没有
+/// 以 HTTP 请求头末尾的空行结束，或者请求头说后面有请求体
 fn may_have_unread_input(data: &[u8]) -> bool {
     let ends_headers = data.ends_with(b"\r\n\r\n") || data.ends_with(b"\n\n");
     let announces_body = data.split(|&byte| byte == b'\n').any(|line| {
@@ -185,9 +184,9 @@ fn may_have_unread_input(data: &[u8]) -> bool {
     !data.is_empty() && (data.len() >= 1024 || !ends_headers || announces_body)
 }
 
-/// Reports on stderr what went wrong with one client; the server goes on.
-pub fn report(addr: SocketAddr, step: &str, error: &io::Error) {
-    program::warn(format!("与 {addr} 的连接: {step}失败: {error}"));
+/// 在 stderr 上说明一个客户端出了什么问题；服务器继续服务
+fn report(addr: SocketAddr, step: &str, error: &io::Error) {
+    warn(format!("与 {addr} 的连接: {step}失败: {error}"));
 }
 
 #[cfg(test)]
@@ -209,8 +208,6 @@ mod tests {
     fn headers_that_announce_a_body_wait_for_it() {
         assert!(unread(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"));
         assert!(unread(b"POST / HTTP/1.1\r\ncontent-length:12\r\n\r\n"));
-        assert!(unread(
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        ));
+        assert!(unread(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
     }
 }

@@ -1,20 +1,14 @@
-//! tcp-client: `listings/tcp_client.py` (教程「创建TCP客户端」) line for line
-//! in Rust, with the listing's undefined-name bug fixed (one socket).
-//!
-//! Connects, asks for one line, sends it, and prints the reply. Run its
-//! partner first, in another terminal:
+//! tcp-client：教程「创建TCP客户端」里 tcp_client.py 的 Rust 版，逐行对照（教程程序
+//! 用了没有定义的 s，这里只有一个套接字 s）。连接服务器，读一行，发送，打印回复。
+//! 先在另一个终端里启动服务器：
 //!
 //! ```text
-//! cargo run -p hello-server          # terminal 1: the server
-//! cargo run -p tcp-client            # terminal 2: type a line, see the reply
+//! cargo run -p hello-server     # 终端 1：服务器
+//! cargo run -p tcp-client       # 终端 2：输入一行，看回复
+//! cargo xtask demo tcp          # 或者一条命令看到两边
 //! ```
 //!
-//! or watch both at once with `cargo xtask demo tcp`.
-//!
-//! Default address `127.0.0.1:8080`; the first argument overrides it
-//! (`tcp-client 127.0.0.1:40123`). Where it differs from the listing (the
-//! socket fix, the end of the request, time limits on connecting and on the
-//! reply) and why: this crate's README, "Differences from the tutorial".
+//! 与教程程序的不同及原因：本 crate 的 README.md。
 
 // py: import  socket					#导入socket模块
 use std::io::{self, Read, Write};
@@ -22,167 +16,108 @@ use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use listing_support::builtins::{decode_all, input, print};
-use listing_support::program::{
-    self, connect_each, warn, DefaultAddr, Failure, HostPort, OrFail, CONNECT_TIMEOUT, END_OF_INPUT,
+use listing_support::{
+    builtins::{input_bytes, print},
+    console::warn,
+    printable::printable,
+    program::{self, connect_each, nothing_typed, timed_out, HostPort, CONNECT_TIMEOUT},
+    stop::{OrFail, Stop},
 };
 
 // py: host='127.0.0.1'				#主机IP
 // py: port=8080						#端口号
-// The first argument may name another address (see `main`, at the end).
+// 命令行的第一个参数可以换一个地址（见文末的 main）
 const ADDR: &str = "127.0.0.1:8080";
 
-fn run(host_port: HostPort) -> Result<(), Failure> {
+fn run(addr: HostPort) -> Result<(), Stop> {
     // py: web=socket.socket()				#创建socket对象
     // py: s.connect((host,port))			#主动初始化TCP连接
-    // The listing creates `web` but connects `s`, a name it never defined,
-    // and dies of a NameError. Here one socket, `s`, is created and
-    // connected by one call, tried on each address the name resolves to,
-    // giving up on one after `CONNECT_TIMEOUT` (the OS waits two minutes).
-    let addrs = host_port.resolve()?;
-    let mut s = connect_each(&host_port, &addrs, "hello-server", "", |addr| {
-        TcpStream::connect_timeout(addr, CONNECT_TIMEOUT)
-    })?;
-    // A server may not wait for ever for the line (hello-server waits a
-    // minute): how long the typing took explains a close without a reply.
+    // 教程程序创建了 web，连接的却是没有定义的 s（NameError）。这里只有一个 s，
+    // 创建和连接是同一个调用；名字的每个地址都试一下，每个最多等 10 秒
+    let mut s =
+        connect_each(&addr, "hello-server", |at| TcpStream::connect_timeout(at, CONNECT_TIMEOUT))?;
     let connected = Instant::now();
     // py: send_data=input("请输入要发送的数据")
-    let Some(send_data) = input("请输入要发送的数据")? else {
-        return Err(Failure::runtime(
-            format!(
-            "标准输入已结束 ({END_OF_INPUT})，没有读到要发送的数据 (stdin ended before a line was typed)",
-        ),
-        ));
-    };
-    let typing = connected.elapsed();
+    let send_data =
+        input_bytes("请输入要发送的数据")?.ok_or_else(|| nothing_typed("要发送的数据"))?;
     // py: s.send(send_data.encode())
-    // A server that has already closed (one that waits only so long for
-    // a slow typist) fails the send: the same end as no reply at all.
-    s.write_all(&send_data)
-        .map_err(|error| match error.kind() {
-            io::ErrorKind::BrokenPipe
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted => {
-                closed_without_reply(&host_port, Some(&error), typing)
-            }
-            _ => Failure::io(format_args!("向 {host_port} 发送失败"), &error),
-        })?;
-    // Say that nothing more is coming. Without it an empty line sends
-    // nothing, and the server and this client wait for each other forever.
+    s.write_all(&send_data).or_else(|error| no_reply(&addr, error, connected))?;
+    // 告诉服务器不会再发了：否则空行什么也不发，两边会一直互相等待
     let _ = s.shutdown(Shutdown::Write);
     // py: #接收对方发送过来的数据,最大接收1024个字节
     // py: recvData=s.recv(1024).decode()
-    // One read, as one `recv`: the first bytes that arrive (up to 1024),
-    // printed at once, even if the server keeps its side open. While none
-    // come, `Patience` says so now and then, and gives up after
-    // `GIVE_UP_AFTER` (the listing waits forever).
+    // 和一次 recv 一样读一次：最先到达的最多 1024 个字节，到了就打印
     let mut reply = [0u8; 1024];
-    let mut patience = Patience::new();
-    let length = loop {
-        s.set_read_timeout(Some(patience.until_next_note()))
-            .or_fail(|| format!("无法设置 {host_port} 的读取时限"))?;
-        match s.read(&mut reply) {
-            Ok(0) => return Err(closed_without_reply(&host_port, None, typing)),
-            Ok(length) => break length,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) if program::timed_out(&error) => patience.still_waiting(&host_port)?,
-            Err(error) => return Err(closed_without_reply(&host_port, Some(&error), typing)),
-        }
-    };
-    let recv_data = decode_all(&reply[..length]);
+    let length = patiently(&addr, connected, |wait| {
+        s.set_read_timeout(Some(wait)).and_then(|()| s.read(&mut reply))
+    })?;
+    let recv_data = printable(&reply[..length]);
     // py: print('接收到的数据为:',recvData)
     print(&["接收到的数据为:", &recv_data])?;
     // py: s.close()						#关闭套接字
     drop(s);
-    Ok(())
+    // 服务器一个字节也没回就关闭了连接：stdout 和教程的一样，但这不算成功
+    replied(length, &addr, connected)
 }
 
-/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
-/// the help text is this crate's Cargo.toml description.
+/// 命令行参数 `[ADDR]`、`--help`（帮助的说明来自本 crate 的 Cargo.toml）和退出码。
 fn main() -> ExitCode {
-    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
+    program::main(listing_support::about!(), ADDR, run)
 }
 
-/// When to say that no reply has come yet: after `FIRST_NOTE`, then every
-/// `NOTE_EVERY`; and when to give up. A person may be the server (`nc -l`),
-/// so the limit is generous.
-const FIRST_NOTE: Duration = Duration::from_secs(3);
-const NOTE_EVERY: Duration = Duration::from_secs(15);
+/// 什么时候说一声还在等回复（第 3 秒，然后每 15 秒），什么时候放弃：服务器那头可能是一个
+/// 正在打字的人（`nc -l`），所以等得久一些
+const NOTES: [u64; 4] = [3, 18, 33, 48];
 const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 
-/// How long we have waited for the reply, and when to say so next.
-struct Patience {
-    started: Instant,
-    next_note: Duration,
+/// 反复调用 `read`（参数是这一次最多等多久），直到它读到东西；其间不时在 stderr 上说还在等，
+/// `GIVE_UP_AFTER` 之后放弃（教程程序会一直等下去）
+fn patiently(
+    addr: &HostPort,
+    connected: Instant,
+    mut read: impl FnMut(Duration) -> io::Result<usize>,
+) -> Result<usize, Stop> {
+    let started = Instant::now();
+    for note in NOTES.map(Duration::from_secs).into_iter().chain([GIVE_UP_AFTER]) {
+        loop {
+            // 时限不能是 0：set_read_timeout 不接受
+            let wait = note.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
+            match read(wait) {
+                Ok(length) => return Ok(length),
+                Err(error) if timed_out(&error) && started.elapsed() >= note => break,
+                Err(error) if timed_out(&error) || error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return no_reply(addr, error, connected),
+            }
+        }
+        if note < GIVE_UP_AFTER {
+            let (waited, most) = (note.as_secs(), GIVE_UP_AFTER.as_secs());
+            warn(format!("已等待 {waited} 秒，还在等待 {addr} 的回复，最多等 {most} 秒 (still waiting for a reply)"));
+        }
+    }
+    let gave_up =
+        io::Error::new(io::ErrorKind::TimedOut, "60 秒内没有回复，不再等待 (no reply in 60 s)");
+    Err(gave_up).or_fail(|| addr)
 }
 
-impl Patience {
-    fn new() -> Patience {
-        Patience {
-            started: Instant::now(),
-            next_note: FIRST_NOTE,
-        }
-    }
-
-    /// How long the next read may wait: until the next note, or the end.
-    fn until_next_note(&self) -> Duration {
-        let until = self.next_note.min(GIVE_UP_AFTER);
-        // A zero timeout is an error for `set_read_timeout`.
-        until
-            .saturating_sub(self.started.elapsed())
-            .max(Duration::from_millis(1))
-    }
-
-    /// A read timed out: a calm note on stderr, or, after `GIVE_UP_AFTER`,
-    /// the failure that ends the program.
-    fn still_waiting(&mut self, host_port: &HostPort) -> Result<(), Failure> {
-        let waited = self.started.elapsed();
-        if waited >= GIVE_UP_AFTER {
-            return Err(Failure::runtime(format!(
-                "{host_port} 在 {} 秒内没有回复，不再等待 (no reply in {} s)",
-                GIVE_UP_AFTER.as_secs(),
-                GIVE_UP_AFTER.as_secs()
-            )));
-        }
-        if waited >= self.next_note {
-            warn(format_args!(
-                "已等待 {} 秒，还在等待 {host_port} 的回复，最多等 {} 秒 \
-                 (still waiting for a reply from {host_port})",
-                waited.as_secs(),
-                GIVE_UP_AFTER.as_secs()
-            ));
-            self.next_note += NOTE_EVERY;
-        }
-        Ok(())
+/// 服务器回复了吗：读到 0 个字节，就是一个字节也没回就关闭了连接
+fn replied(length: usize, addr: &HostPort, connected: Instant) -> Result<(), Stop> {
+    match length {
+        0 => no_reply(addr, io::Error::from(io::ErrorKind::UnexpectedEof), connected),
+        _ => Ok(()),
     }
 }
 
-/// Typing slower than this may outlast a server's patience.
-const SLOW_TYPING: Duration = Duration::from_secs(30);
-
-/// The server ended the connection (or reset it: `error`) before sending
-/// a byte: an empty reply would look like success. `typing` is how long
-/// the line took to type after connecting: long enough, and the server
-/// may have given up waiting for it.
-fn closed_without_reply(
-    host_port: &HostPort,
-    error: Option<&io::Error>,
-    typing: Duration,
-) -> Failure {
-    let mut how = match error {
-        None => String::new(),
-        Some(error) => format!(": {error}"),
+/// 服务器没有回复就关闭（或重置）了连接。连上之后过了 30 秒以上才输入完的话，服务器可能已经
+/// 等不及了（hello-server 最多等 60 秒）：那就这样告诉读者
+fn no_reply<T>(addr: &HostPort, error: io::Error, connected: Instant) -> Result<T, Stop> {
+    let typing = connected.elapsed().as_secs();
+    let slow = match typing >= 30 {
+        true => format!(
+            "\n  从连接到输入完用了 {typing} 秒，服务器可能等不及，已经关闭了连接；\
+             \n  请重新运行，连接后尽快输入 (it took {typing} s: the server may have given up)"
+        ),
+        false => String::new(),
     };
-    if typing >= SLOW_TYPING {
-        how.push_str(&format!(
-            "。从连接到输入完用了 {} 秒，服务器可能等不及，已经关闭了连接（hello-server 最多等 \
-             60 秒）；请重新运行，连接后尽快输入 (it took {} s to type the line: the server may \
-             have stopped waiting; run again and type sooner)",
-            typing.as_secs(),
-            typing.as_secs()
-        ));
-    }
-    Failure::runtime(format!(
-        "{host_port} 没有回复就关闭了连接 (the server closed the connection without a reply){how}"
-    ))
+    let closed = "没有回复就关闭了连接 (the server closed the connection without a reply)";
+    Err(error).or_fail(|| format!("{addr} {closed}")).map_err(|stop| stop.and(&slow))
 }

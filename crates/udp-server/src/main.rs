@@ -1,129 +1,106 @@
-//! udp-server: `listings/udp_server.py` (教程「UDP编程」服务器) line for line
-//! in Rust.
-//!
-//! Waits for one datagram holding a temperature in degrees Celsius, replies
-//! `转换后的温度(单位:华氏温度):<Fahrenheit>` computed as Python computes
-//! `float(data)*1.8+32`, and exits. Run its partner in a second terminal:
+//! udp-server：教程「UDP编程」里服务器 udp_server.py 的 Rust 版，逐行对照。
+//! 等一个装着摄氏温度的数据报，回复 `转换后的温度(单位:华氏温度):<华氏温度>`（和 Python
+//! 的 `float(data)*1.8+32` 算得一样），然后退出。两个终端里运行：
 //!
 //! ```text
-//! cargo run -p udp-server            # terminal 1: waits for one temperature
-//! cargo run -p udp-client            # terminal 2: type 37, see 98.60000000000001
+//! cargo run -p udp-server       # 终端 1：等一个温度
+//! cargo run -p udp-client       # 终端 2：输入 37，看到 98.60000000000001
+//! cargo xtask demo udp          # 或者一条命令看到两边
 //! ```
 //!
-//! or watch both at once with `cargo xtask demo udp`.
-//!
-//! Default address `127.0.0.1:8888`; the first argument overrides it
-//! (`udp-server 127.0.0.1:0` takes any free port). Its first stderr line,
-//! `listening on <addr>`, says where it listens. Where it differs from the
-//! listing (input it cannot convert, full-width digits) and why: this
-//! crate's README, "Differences from the tutorial".
+//! 与教程程序的不同及原因：本 crate 的 README.md。
 
 // py: import socket
 use std::borrow::Cow;
-use std::net::UdpSocket;
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 
-use listing_support::builtins::{bytes_repr, float_str, parse_float, print};
-use listing_support::program::{self, DefaultAddr, Failure, HostPort, OrFail};
+use listing_support::{
+    builtins::{bytes_repr, float_str, parse_float, print},
+    program::{self, HostPort},
+    stop::{OrFail, Stop},
+};
 
-fn run(host_port: HostPort) -> Result<(), Failure> {
+fn run(listen_on: HostPort) -> Result<(), Stop> {
     // py: s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
-    // std creates the socket inside `UdpSocket::bind`, below.
     // py: s.bind(('127.0.0.1',8888))
-    // `host_port` is the listing's `ADDR` unless the first argument names
-    // another.
-    let addrs = host_port.resolve()?;
-    let s = UdpSocket::bind(&addrs[..]).or_fail(|| format!("无法绑定 {host_port}"))?;
-    // The readiness line on stderr, for tests and `cargo xtask demo`.
-    let local_addr = program::listening_on(s.local_addr())?;
+    // std 在 UdpSocket::bind 里创建并绑定套接字；地址是教程的 127.0.0.1:8888，除非命令行给了别的
+    let s = UdpSocket::bind(&listen_on).or_fail(|| format!("无法绑定 {listen_on}"))?;
+    program::listening_on(s.local_addr())?;
     // py: print('绑定UDP到8888端口')
-    // The listing's words name 8888 whatever the port; they stay as they
-    // are, and the readiness line above gives the real address.
+    // 教程的原话写着 8888；实际地址见 stderr 的 listening on 那一行
     print(&["绑定UDP到8888端口"])?;
     // py: data,addr=s.recvfrom(1024)
-    // The buffer takes any datagram (on Windows one longer than the buffer
-    // is an error, on Linux it is cut); the listing's 1024 bytes are kept.
-    let mut buffer = vec![0u8; MAX_DATAGRAM];
-    let (length, addr) = s
-        .recv_from(&mut buffer)
-        .or_fail(|| format!("在 {local_addr} 上接收失败"))?;
+    // 收下整个数据报，和 recvfrom(1024) 一样只留前 1024 个字节
+    let mut buffer = vec![0u8; 65_536];
+    let (length, addr) =
+        s.recv_from(&mut buffer).or_fail(|| format!("在 {listen_on} 上接收失败"))?;
     let data = &buffer[..length.min(1024)];
     // py: data=float(data)*1.8+32
-    let Some(celsius) = parse_float(&full_width_to_ascii(data)) else {
-        // The listing dies here of a ValueError and its client waits
-        // forever: tell the client instead, then stop with an error.
-        let reply = format!("无法把输入转换为温度: {}{TRY_A_NUMBER}", shown(data));
-        let sent = s.send_to(reply.as_bytes(), addr);
-        let mut message = format!("{addr} 发来的 {} 不是温度数字，已回复错误信息", shown(data));
-        if let Err(error) = sent {
-            message = format!(
-                "{addr} 发来的 {} 不是温度数字，回复也失败了: {error}",
-                shown(data)
-            );
-        }
-        return Err(Failure::runtime(message));
-    };
-    let data = celsius * 1.8 + 32.0;
+    // 不是数字时，教程程序因 ValueError 崩溃、客户端永远等待；这里先告诉客户端
+    let data = celsius(&s, data, addr)? * 1.8 + 32.0;
     // py: send_data='转换后的温度(单位:华氏温度):'+str(data)
     let send_data = format!("转换后的温度(单位:华氏温度):{}", float_str(data));
     // py: print('Recrived from %s:%s.'%addr)
     print(&[&format!("Recrived from {}:{}.", addr.ip(), addr.port())])?;
     // py: s.sendto(send_data.encode(),addr)				#encode()将字符串类型转byte
-    s.send_to(send_data.as_bytes(), addr)
-        .or_fail(|| format!("向 {addr} 发送回复失败"))?;
+    s.send_to(send_data.as_bytes(), addr).or_fail(|| format!("向 {addr} 发送回复失败"))?;
     // py: s.close()
     drop(s);
     Ok(())
 }
 
-/// `[ADDR]`, `--help` and exit codes (see crates/README.md, Conventions);
-/// the help text is this crate's Cargo.toml description. The listing's
-/// address is in its `bind` and `sendto` lines.
+/// 命令行参数 `[ADDR]`、`--help`（说明来自本 crate 的 Cargo.toml）和退出码；默认地址是教程
+/// bind 里的那个。
 fn main() -> ExitCode {
-    program::main(listing_support::about!(), DefaultAddr::Fixed(ADDR), run)
+    program::main(listing_support::about!(), "127.0.0.1:8888", run)
 }
 
-/// The listing's address, from `s.bind(('127.0.0.1',8888))`.
-const ADDR: &str = "127.0.0.1:8888";
-/// The largest UDP datagram: the receive buffer takes any whole.
-const MAX_DATAGRAM: usize = 65_536;
-/// What the error reply suggests instead.
-const TRY_A_NUMBER: &str = "。请输入一个数字，例如 37 (type a number, such as 37)";
-/// How much of unconvertible input the error reply shows.
+/// `float(data)`，全角的数字也认。转换不了时，给 `addr` 回一条错误信息（客户端打印它然后结束），
+/// 服务器带着错误结束，就像教程程序崩溃那样，只是说清楚了原因
+fn celsius(s: &UdpSocket, data: &[u8], addr: SocketAddr) -> Result<f64, Stop> {
+    if let Some(celsius) = parse_float(&full_width_to_ascii(data)) {
+        return Ok(celsius);
+    }
+    let reply = format!(
+        "无法把输入转换为温度: {}。请输入一个数字，例如 37 (type a number, such as 37)",
+        shown(data)
+    );
+    let not_a_number = io::Error::new(io::ErrorKind::InvalidData, "不是温度数字，已回复错误信息");
+    s.send_to(reply.as_bytes(), addr)
+        .and(Err(not_a_number))
+        .or_fail(|| format!("{addr} 发来的 {}", shown(data)))
+}
+
+/// 把中文输入法打出的全角数字、正负号、小数点和全角空格（`２５`、`－４０`、`３６．６`）换成
+/// ASCII；其他的不变。这是扩展：教程程序不认它们
+fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(data) {
+        Ok(text) if !text.is_ascii() => {
+            let ascii = text.chars().map(|ch| match ch {
+                '０'..='９' | '＋' | '－' | '．' => {
+                    char::from_u32(u32::from(ch) - 0xFEE0).unwrap_or(ch)
+                }
+                '\u{3000}' => ' ',
+                other => other,
+            });
+            Cow::Owned(ascii.collect::<String>().into_bytes())
+        }
+        _ => Cow::Borrowed(data),
+    }
+}
+
+/// 错误回复里最多显示收到的多少个字节
 const SHOWN_LIMIT: usize = 64;
 
-/// Full-width digits, signs and point and the ideographic space, as Chinese
-/// input methods type them (`２５`, `－４０`, `３６．６`), in their ASCII
-/// forms; anything else as it is. An extension: the listing rejects them.
-fn full_width_to_ascii(data: &[u8]) -> Cow<'_, [u8]> {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return Cow::Borrowed(data);
-    };
-    if text.is_ascii() {
-        return Cow::Borrowed(data);
-    }
-    let ascii: String = text
-        .chars()
-        .map(|ch| match ch {
-            '０'..='９' => char::from_u32(u32::from(ch) - 0xFF10 + u32::from(b'0')).unwrap_or(ch),
-            '＋' => '+',
-            '－' => '-',
-            '．' => '.',
-            '\u{3000}' => ' ',
-            other => other,
-        })
-        .collect();
-    Cow::Owned(ascii.into_bytes())
-}
-
-/// What was received, as Python's bytes repr of at most `SHOWN_LIMIT`
-/// bytes, with `…` after it when cut; and when those bytes are text beyond
-/// ASCII (`三十七`), the text too, as typed, since its repr is unreadable.
+/// 收到的内容：最多 `SHOWN_LIMIT` 个字节的 Python bytes repr（截断时后面加 `…`）；如果是
+/// ASCII 以外的文字（`三十七`），repr 读不懂，就再照原样显示文字
 fn shown(data: &[u8]) -> String {
     let head = &data[..data.len().min(SHOWN_LIMIT)];
     let cut = if data.len() > SHOWN_LIMIT { "…" } else { "" };
     let mut shown = format!("{}{cut}", bytes_repr(head));
-    // A cut may split the last character: show the text up to it.
+    // 截断可能切开最后一个字：只显示它前面的文字
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
         Err(error) if error.error_len().is_none() => {
