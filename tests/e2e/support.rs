@@ -305,7 +305,7 @@ impl Proc {
     /// showing everything, if it does not within the hang guard.
     #[track_caller]
     pub fn wait_stdout_count(&self, needle: &str, count: usize) {
-        or_fail(self.0.wait_stdout(needle, count));
+        or_fail(self.0.wait_text(false, needle, count));
     }
 
     #[track_caller]
@@ -321,7 +321,7 @@ impl Proc {
     /// Waits until stderr holds `needle` `count` times.
     #[track_caller]
     pub fn wait_stderr_count(&self, needle: &str, count: usize) {
-        or_fail(self.0.wait_stderr(needle, count));
+        or_fail(self.0.wait_text(true, needle, count));
     }
 
     /// Writes to the program's stdin.

@@ -53,10 +53,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
     let runner = args.value("--runner").map(PathBuf::from);
     let programs = match args.value("--programs") {
-        Some(dir) => Programs {
-            dir: dir.into(),
-            runner,
-        },
+        Some(dir) => Programs { dir: dir.into(), runner },
         None if runner.is_some() => {
             return Err(TaskError::usage(
                 "--runner 需要 --programs DIR / --runner goes with --programs DIR",
@@ -77,37 +74,30 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             return Err(TaskError::failed(why));
         }
     }
-    let transcript = Transcript {
-        style: Paint::detect(),
-        programs: &programs,
-    };
+    let transcript = Transcript { style: Paint::detect(), programs: &programs };
     if live {
         return chat_live(transcript);
     }
     let started = Instant::now();
     for pairing in &pairings {
-        let client = pairing
-            .client
-            .map_or("一个 HTTP GET 请求 / an HTTP GET", |c| c.name);
+        let client = pairing.client.map_or("一个 HTTP GET 请求 / an HTTP GET", |c| c.name);
         let (name, server, section) = (pairing.name, pairing.server.name, pairing.section);
-        out(&transcript.style.header(&format!(
-            "== {name}: {server} ↔ {client} (教程 tutorial: {section}) =="
-        )));
+        out(&transcript
+            .style
+            .header(&format!("== {name}: {server} ↔ {client} (教程 tutorial: {section}) ==")));
         for run in pairing.runs {
             session::play(pairing, run, &mut { transcript }, "xtask-demo")?;
         }
-        out(&transcript
-            .style
-            .header(&format!("== {name}: {} ==\n", pairing.done)));
+        out(&transcript.style.header(&format!("== {name}: {} ==\n", pairing.done)));
         if pairings.len() > 1 {
             out("\n");
         }
     }
     if pairings.len() > 1 {
         let took = started.elapsed().as_secs_f64();
-        out(&transcript.style.header(&format!(
-            "== 四组程序都正常 / all four pairings behaved, in {took:.3} s =="
-        )));
+        out(&transcript
+            .style
+            .header(&format!("== 四组程序都正常 / all four pairings behaved, in {took:.3} s ==")));
     }
     Ok(())
 }
@@ -128,9 +118,7 @@ impl Transcript<'_> {
     /// Shows a line of the transcript, as the side's (`None`: the GET's).
     fn line(&self, side: Option<&Side>, text: &str) {
         let label = match side {
-            Some(side) => self
-                .style
-                .label(side.program.name, ["36", "32"][side.role as usize]),
+            Some(side) => self.style.label(side.program.name, ["36", "32"][side.role as usize]),
             None => self.style.label("http-get", "35"),
         };
         out(&format!("{label} {text}\n"));
@@ -149,11 +137,7 @@ impl Transcript<'_> {
         let stdout = side.process.stdout();
         loop {
             let rest = &stdout[side.shown..];
-            if let Some(prompt) = side
-                .program
-                .prompt
-                .filter(|p| rest.starts_with(p.as_bytes()))
-            {
+            if let Some(prompt) = side.program.prompt.filter(|p| rest.starts_with(p.as_bytes())) {
                 side.shown += prompt.len();
                 continue;
             }
@@ -162,10 +146,7 @@ impl Transcript<'_> {
                 return;
             };
             side.shown += (end + 1).min(rest.len());
-            self.line(
-                Some(side),
-                String::from_utf8_lossy(&rest[..end]).trim_end_matches('\r'),
-            );
+            self.line(Some(side), String::from_utf8_lossy(&rest[..end]).trim_end_matches('\r'));
         }
     }
 }
@@ -189,20 +170,16 @@ impl Stage for Transcript<'_> {
                     &format!("{prompt}{}", self.style.paint("1", &format!("› {line}"))),
                 );
             }
-            Event::Request(request) => request
-                .trim_end()
-                .lines()
-                .for_each(|l| self.line(None, &format!("→ {l}"))),
+            Event::Request(request) => {
+                request.trim_end().lines().for_each(|l| self.line(None, &format!("→ {l}")))
+            }
             Event::Reply(reply) => String::from_utf8_lossy(reply)
                 .split("\r\n")
                 .for_each(|l| self.line(None, &format!("← {l}"))),
             Event::Ended(side, stopped) => {
                 self.printed(side, true);
                 let stderr = side.process.stderr_text();
-                for line in stderr
-                    .lines()
-                    .filter(|line| !line.starts_with("listening on "))
-                {
+                for line in stderr.lines().filter(|line| !line.starts_with("listening on ")) {
                     self.note(side, line);
                 }
                 if stopped {
@@ -235,9 +212,8 @@ fn chat_live(mut stage: Transcript) -> Result<(), TaskError> {
     let mut answered = 0;
     while !you.has_exited() && server.process.exited().is_none() {
         let seen = server.process.printed(|p| p.stdout.len());
-        let _ = server
-            .process
-            .wait_for("more", Duration::from_millis(50), |p| p.stdout.len() > seen);
+        let _ =
+            server.process.wait_for("more", Duration::from_millis(50), |p| p.stdout.len() > seen);
         stage.printed(&mut server, false);
         let stdout = server.process.stdout();
         let received = occurrences(&stdout, RECEIVED.as_bytes());
@@ -251,8 +227,6 @@ fn chat_live(mut stage: Transcript) -> Result<(), TaskError> {
     // The server ended: the client learns it and exits too.
     you.wait();
     session::end(&mut stage, &mut server, Some(0))?;
-    out(&stage
-        .style
-        .header("== chat --live: 聊天结束 / the chat is over ==\n"));
+    out(&stage.style.header("== chat --live: 聊天结束 / the chat is over ==\n"));
     Ok(())
 }

@@ -6,9 +6,9 @@
 //! readiness line (`listening on <addr>`, a server's first stderr line) or
 //! for the exit. The deadlines are hang guards, not performance claims.
 //! Dropping a `Process` kills and reaps whatever still runs, however the
-//! task or the test ends. [`Programs`] says
-//! where the six programs are and what starts them; [`run_to_end`] runs a
-//! tool to its end; [`Attached`] is a program in this terminal.
+//! task or the test ends. [`Programs`] says where the six programs are and
+//! what starts them; [`run_to_end`] runs a tool to its end; [`Attached`] is
+//! a program in this terminal.
 
 use std::fmt::Display;
 use std::io::{Read, Write};
@@ -40,37 +40,10 @@ fn lock(shared: &Shared) -> MutexGuard<'_, Printed> {
     shared.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A reader thread: appends what `source` gives to stderr (`err`) or
-/// stdout, until it ends.
-fn collect(shared: &Shared, err: bool, mut source: impl Read + Send + 'static) {
-    let shared = Arc::clone(shared);
-    thread::spawn(move || {
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            let read = source.read(&mut chunk).unwrap_or(0);
-            let mut printed = lock(&shared);
-            match (read, err) {
-                (0, _) => printed.open -= 1,
-                (_, true) => printed.stderr.extend_from_slice(&chunk[..read]),
-                (_, false) => printed.stdout.extend_from_slice(&chunk[..read]),
-            }
-            shared.1.notify_all();
-            if read == 0 {
-                return;
-            }
-        }
-    });
-}
-
 /// Starts `command` with the streams given: the one place a program starts.
-fn spawn(command: &mut Command, streams: [Stdio; 3]) -> Result<Child, String> {
-    let [stdin, stdout, stderr] = streams;
-    command
-        .stdin(stdin)
-        .stdout(stdout)
-        .stderr(stderr)
-        .spawn()
-        .map_err(|error| format!("cannot start {command:?}: {error}"))
+fn spawn(command: &mut Command, [stdin, stdout, stderr]: [Stdio; 3]) -> Result<Child, String> {
+    let started = command.stdin(stdin).stdout(stdout).stderr(stderr).spawn();
+    started.map_err(|error| format!("cannot start {command:?}: {error}"))
 }
 
 /// A started program. Dropping it kills and reaps it.
@@ -87,30 +60,37 @@ pub struct Process {
 impl Process {
     /// Starts `command` with its three streams piped.
     pub fn start(mut command: Command) -> Result<Process, String> {
-        let mut child = spawn(
-            &mut command,
-            [Stdio::piped(), Stdio::piped(), Stdio::piped()],
-        )?;
-        let printed: Shared = Arc::new((
-            Mutex::new(Printed {
-                open: 2,
-                ..Printed::default()
-            }),
-            Condvar::new(),
-        ));
-        if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
-            collect(&printed, false, stdout);
-            collect(&printed, true, stderr);
+        let mut child = spawn(&mut command, [Stdio::piped(), Stdio::piped(), Stdio::piped()])?;
+        let printed = Printed { open: 2, ..Printed::default() };
+        let printed: Shared = Arc::new((Mutex::new(printed), Condvar::new()));
+        let streams: [Option<Box<dyn Read + Send>>; 2] = [
+            child.stdout.take().map(|out| Box::new(out) as Box<dyn Read + Send>),
+            child.stderr.take().map(|err| Box::new(err) as Box<dyn Read + Send>),
+        ];
+        for (err, mut source) in
+            streams.into_iter().enumerate().filter_map(|(i, s)| Some((i == 1, s?)))
+        {
+            // A reader thread: appends what the stream gives, until it ends.
+            let shared = Arc::clone(&printed);
+            thread::spawn(move || {
+                let mut chunk = [0u8; 16 * 1024];
+                loop {
+                    let read = source.read(&mut chunk).unwrap_or(0);
+                    let mut printed = lock(&shared);
+                    match (read, err) {
+                        (0, _) => printed.open -= 1,
+                        (_, true) => printed.stderr.extend_from_slice(&chunk[..read]),
+                        (_, false) => printed.stdout.extend_from_slice(&chunk[..read]),
+                    }
+                    shared.1.notify_all();
+                    if read == 0 {
+                        return;
+                    }
+                }
+            });
         }
         let (shown, stdin) = (format!("{command:?}"), child.stdin.take());
-        Ok(Process {
-            shown,
-            child,
-            stdin,
-            typed: Vec::new(),
-            printed,
-            status: None,
-        })
+        Ok(Process { shown, child, stdin, typed: Vec::new(), printed, status: None })
     }
 
     /// Starts a server on `127.0.0.1:0` and waits for its readiness line.
@@ -128,6 +108,18 @@ impl Process {
     /// Reads what it printed so far.
     pub fn printed<T>(&self, read: impl FnOnce(&Printed) -> T) -> T {
         read(&lock(&self.printed))
+    }
+
+    pub fn stdout(&self) -> Vec<u8> {
+        self.printed(|printed| printed.stdout.clone())
+    }
+
+    pub fn stdout_text(&self) -> String {
+        self.printed(|printed| String::from_utf8_lossy(&printed.stdout).into_owned())
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.printed(|printed| String::from_utf8_lossy(&printed.stderr).into_owned())
     }
 
     /// Waits until `done` holds for what it printed, or both its streams
@@ -148,18 +140,6 @@ impl Process {
         printed.open == 0
     }
 
-    pub fn stdout(&self) -> Vec<u8> {
-        self.printed(|printed| printed.stdout.clone())
-    }
-
-    pub fn stdout_text(&self) -> String {
-        self.printed(|printed| String::from_utf8_lossy(&printed.stdout).into_owned())
-    }
-
-    pub fn stderr_text(&self) -> String {
-        self.printed(|printed| String::from_utf8_lossy(&printed.stderr).into_owned())
-    }
-
     /// Waits until `done` holds for what it printed; fails, naming `what`,
     /// when its output ends first or `timeout` passes.
     pub fn wait_for(
@@ -169,28 +149,19 @@ impl Process {
         mut done: impl FnMut(&Printed) -> bool,
     ) -> Result<(), String> {
         let ended = self.wait(timeout, &mut done);
-        if self.printed(&mut done) {
-            Ok(())
-        } else if ended {
-            Err(self.fail(format!("ended before {what}")))
-        } else {
-            Err(self.fail(format!("no {what} within {timeout:?}")))
+        match (self.printed(&mut done), ended) {
+            (true, _) => Ok(()),
+            (false, true) => Err(self.fail(format!("ended before {what}"))),
+            (false, false) => Err(self.fail(format!("no {what} within {timeout:?}"))),
         }
     }
 
-    /// Waits until its stdout holds `text` `count` times.
-    pub fn wait_stdout(&self, text: &str, count: usize) -> Result<(), String> {
-        let what = format!("{count}× {text:?} on stdout");
+    /// Waits until its stdout (or stderr, `err`) holds `text` `count` times.
+    pub fn wait_text(&self, err: bool, text: &str, count: usize) -> Result<(), String> {
+        let what = format!("{count}× {text:?} on {}", if err { "stderr" } else { "stdout" });
         self.wait_for(what, HANG_GUARD, |printed| {
-            occurrences(&printed.stdout, text.as_bytes()) >= count
-        })
-    }
-
-    /// Waits until its stderr holds `text` `count` times.
-    pub fn wait_stderr(&self, text: &str, count: usize) -> Result<(), String> {
-        let what = format!("{count}× {text:?} on stderr");
-        self.wait_for(what, HANG_GUARD, |printed| {
-            occurrences(&printed.stderr, text.as_bytes()) >= count
+            occurrences(if err { &printed.stderr } else { &printed.stdout }, text.as_bytes())
+                >= count
         })
     }
 
@@ -201,9 +172,7 @@ impl Process {
         let _ = self.wait_for(what, HANG_GUARD, |printed| printed.stderr.contains(&b'\n'));
         let stderr = self.stderr_text();
         let first = stderr.lines().next().unwrap_or_default();
-        let addr = first
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok());
+        let addr = first.strip_prefix("listening on ").and_then(|a| a.parse().ok());
         addr.ok_or_else(|| self.fail(format!("no {what}")))
     }
 
@@ -253,8 +222,8 @@ impl Process {
 
     /// Waits for it to exit, at most `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus, String> {
-        self.try_wait_exit(timeout)
-            .ok_or_else(|| self.fail(format!("still running after {timeout:?}")))
+        let status = self.try_wait_exit(timeout);
+        status.ok_or_else(|| self.fail(format!("still running after {timeout:?}")))
     }
 
     /// Kills it (if it still runs) and reaps it.
@@ -272,15 +241,12 @@ impl Process {
 
     /// The command, its stdin, its exit status, stdout and stderr.
     pub fn report(&self) -> String {
-        let status = self
-            .status
-            .map_or("still running".into(), |s| s.to_string());
+        let status = self.status.map_or("still running".into(), |s| s.to_string());
+        let (command, stdin) = (&self.shown, escaped(&self.typed, 2000));
+        let (stdout, stderr) = (self.stdout_text(), self.stderr_text());
         format!(
-            "command: {}\nstdin: {}\nstatus: {status}\n--- stdout ---\n{}\n--- stderr ---\n{}\n---",
-            self.shown,
-            escaped(&self.typed, 2000),
-            self.stdout_text(),
-            self.stderr_text()
+            "command: {command}\nstdin: {stdin}\nstatus: {status}\n\
+             --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n---"
         )
     }
 }
@@ -297,8 +263,7 @@ pub struct Attached(Child);
 
 impl Attached {
     pub fn start(mut command: Command) -> Result<Attached, String> {
-        let inherited = [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()];
-        spawn(&mut command, inherited).map(Attached)
+        spawn(&mut command, [Stdio::inherit(), Stdio::inherit(), Stdio::inherit()]).map(Attached)
     }
 
     pub fn has_exited(&mut self) -> bool {
@@ -315,7 +280,7 @@ impl Drop for Attached {
         if !self.has_exited() {
             let _ = self.0.kill();
         }
-        let _ = self.0.wait();
+        self.wait();
     }
 }
 
@@ -332,20 +297,15 @@ pub fn run_to_end(command: Command, timeout: Duration) -> Result<Finished, Strin
     let mut process = Process::start(command)?;
     process.close_stdin();
     let status = process.wait_exit(timeout)?;
-    Ok(Finished {
-        status,
-        stdout: process.stdout_text(),
-        stderr: process.stderr_text(),
-    })
+    Ok(Finished { status, stdout: process.stdout_text(), stderr: process.stderr_text() })
 }
 
 /// What a short tool printed on stdout, its stdin and stderr as given (a
 /// terminal it asks, say); `None` if it could not run or failed.
 pub fn answer_of(mut command: Command, stdin: Stdio, stderr: Stdio) -> Option<String> {
-    let output = spawn(&mut command, [stdin, Stdio::piped(), stderr]).ok()?;
-    let output = output.wait_with_output().ok()?;
-    let answer = String::from_utf8_lossy(&output.stdout).into_owned();
-    output.status.success().then_some(answer)
+    let output =
+        spawn(&mut command, [stdin, Stdio::piped(), stderr]).ok()?.wait_with_output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Asks a process to end (SIGTERM), so that it can finish what it writes.
@@ -358,10 +318,7 @@ pub fn terminate(pid: u32) {
 /// `inner` run by `prefix` (such as `strace -f -o FILE`): the same
 /// arguments, environment and folder, with the prefix's program in front.
 pub fn wrapped<S: AsRef<std::ffi::OsStr>>(prefix: &[S], inner: &Command) -> Command {
-    let mut words = prefix
-        .iter()
-        .map(AsRef::as_ref)
-        .chain([inner.get_program()]);
+    let mut words = prefix.iter().map(AsRef::as_ref).chain([inner.get_program()]);
     let mut command = Command::new(words.next().unwrap_or_default());
     command.args(words).args(inner.get_args());
     for (key, value) in inner.get_envs() {
@@ -387,9 +344,7 @@ pub struct Programs {
 impl Programs {
     /// `dir/<name>`, or `dir/<name>.exe` where only that is there.
     pub fn path(&self, name: &str) -> PathBuf {
-        let native = self
-            .dir
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let native = self.dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
         let windows = self.dir.join(format!("{name}.exe"));
         if !native.is_file() && windows.is_file() {
             windows
@@ -400,34 +355,25 @@ impl Programs {
 
     /// The command that starts program `name`.
     pub fn command(&self, name: &str) -> Command {
-        match &self.runner {
-            Some(runner) => {
-                let mut command = Command::new(runner);
-                command.arg(self.path(name));
-                command
-            }
-            None => Command::new(self.path(name)),
-        }
+        let Some(runner) = &self.runner else { return Command::new(self.path(name)) };
+        let mut command = Command::new(runner);
+        command.arg(self.path(name));
+        command
     }
 }
 
 /// How often `needle` stands in `haystack`, not overlapping.
 pub fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
-    let mut count = 0;
-    let mut rest = haystack;
+    let (mut count, mut rest) = (0, haystack);
     while let Some(at) = find(rest, needle) {
-        count += 1;
-        rest = &rest[at + needle.len().max(1)..];
+        (count, rest) = (count + 1, &rest[at + needle.len()..]);
     }
     count
 }
 
-/// Where `needle` first stands in `haystack`.
+/// Where `needle` first stands in `haystack` (an empty one nowhere).
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    haystack.windows(needle.len()).position(|w| w == needle)
+    haystack.windows(needle.len().max(1)).position(|w| w == needle && !needle.is_empty())
 }
 
 /// Bytes as quoted text with escapes, cut after `limit` bytes.

@@ -65,11 +65,7 @@ impl<'a> Args<'a> {
     /// Reads `args`; an option that is neither in `flags` nor in `valued`
     /// is a usage error.
     pub fn parse(args: &'a [String], flags: &[&str], valued: &[&str]) -> Result<Self, TaskError> {
-        let mut parsed = Args {
-            help: false,
-            options: Vec::new(),
-            words: Vec::new(),
-        };
+        let mut parsed = Args { help: false, options: Vec::new(), words: Vec::new() };
         let mut args = args.iter().map(String::as_str);
         while let Some(arg) = args.next() {
             match arg {
@@ -82,9 +78,7 @@ impl<'a> Args<'a> {
                 }
                 option if flags.contains(&option) => parsed.options.push((option, "")),
                 option if option.starts_with('-') => {
-                    return Err(TaskError::usage(format!(
-                        "未知选项 / unknown option {option:?}"
-                    )))
+                    return Err(TaskError::usage(format!("未知选项 / unknown option {option:?}")))
                 }
                 word => parsed.words.push(word),
             }
@@ -100,9 +94,7 @@ impl<'a> Args<'a> {
     /// The value of `option`, the last one given.
     pub fn value(&self, option: &str) -> Option<&'a str> {
         let mut given = self.options.iter().rev();
-        given
-            .find(|(name, _)| *name == option)
-            .map(|(_, value)| *value)
+        given.find(|(name, _)| *name == option).map(|(_, value)| *value)
     }
 }
 
@@ -115,12 +107,9 @@ mod tests {
     /// ones name.
     #[test]
     fn every_help_says_the_same_in_both_languages() {
-        for help in [
-            crate::demo::HELP,
-            crate::compare::HELP,
-            crate::trace::HELP,
-            crate::bench::HELP,
-        ] {
+        for help in
+            [crate::demo::HELP, crate::compare::HELP, crate::trace::HELP, crate::bench::HELP]
+        {
             let named = |chinese: bool| -> BTreeSet<&str> {
                 let paragraphs = help.split("\n\n").skip(1);
                 let paragraphs = paragraphs.filter(|p| {

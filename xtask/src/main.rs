@@ -24,9 +24,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         "" => Err(TaskError::usage("没有指定任务 / no task given")),
-        other => Err(TaskError::usage(format!(
-            "未知任务 / unknown task {other:?}"
-        ))),
+        other => Err(TaskError::usage(format!("未知任务 / unknown task {other:?}"))),
     };
     let (message, code) = match outcome {
         Ok(()) => return ExitCode::SUCCESS,

@@ -56,18 +56,12 @@ pub struct Program {
 
 impl Program {
     const fn new(name: &'static str, listing: &'static str, prompt: Option<&'static str>) -> Self {
-        Program {
-            name,
-            listing,
-            prompt,
-        }
+        Program { name, listing, prompt }
     }
 
     /// The Python peer in tests/peers/ that plays the listing.
     pub fn peer(&self) -> PathBuf {
-        crate::workspace::root()
-            .join("tests/peers")
-            .join(self.listing)
+        crate::workspace::root().join("tests/peers").join(self.listing)
     }
 }
 
@@ -79,14 +73,8 @@ pub const UDP_SERVER: Program = Program::new("udp-server", "udp_server.py", None
 pub const UDP_CLIENT: Program = Program::new("udp-client", "udp_client.py", Some(UDP_PROMPT));
 
 /// The six programs, in the tutorial's order.
-pub const PROGRAMS: [&Program; 6] = [
-    &HELLO_SERVER,
-    &TCP_CLIENT,
-    &CHAT_SERVER,
-    &CHAT_CLIENT,
-    &UDP_SERVER,
-    &UDP_CLIENT,
-];
+pub const PROGRAMS: [&Program; 6] =
+    [&HELLO_SERVER, &TCP_CLIENT, &CHAT_SERVER, &CHAT_CLIENT, &UDP_SERVER, &UDP_CLIENT];
 
 /// The program called `name`.
 pub fn program(name: &str) -> Option<&'static Program> {
@@ -189,10 +177,7 @@ pub const TCP: Pairing = Pairing {
         Start(Client),
         Types(Client, "你好, hello-server"),
         // print(data): the line's bytes as Python shows them.
-        Prints(
-            Server,
-            &["b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'\n"],
-        ),
+        Prints(Server, &["b'\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd, hello-server'\n"]),
         Prints(Client, &[RECEIVED, HELLO_REPLY, "\n"]),
         Exits(Client, 0),
         Stopped(Server),
@@ -247,18 +232,8 @@ pub const UDP: Pairing = Pairing {
         conversion!("37", [&[FROM]], &[CONVERTED, "98.60000000000001\n"], 0),
         conversion!("-40", [&[FROM]], &[CONVERTED, "-40.0\n"], 0),
         // Full-width, as Chinese input methods type: the listing rejects it.
-        conversion!(
-            "３６．６",
-            [&[FROM]],
-            &[CONVERTED, "97.88000000000001\n"],
-            0
-        ),
-        conversion!(
-            "abc",
-            [],
-            &[NOT_A_TEMPERATURE, "b'abc'", TRY_A_NUMBER, "\n"],
-            1
-        ),
+        conversion!("３６．６", [&[FROM]], &[CONVERTED, "97.88000000000001\n"], 0),
+        conversion!("abc", [], &[NOT_A_TEMPERATURE, "b'abc'", TRY_A_NUMBER, "\n"], 1),
     ],
     done: "运行四次；客户端都以 0 退出，服务器 0、0、0 和 1（abc 不是温度）\n   \
            four runs; the clients exited 0, the servers 0, 0, 0 and 1 (abc is no temperature)",
@@ -318,10 +293,7 @@ mod tests {
         }
         assert_eq!(
             typed_and_printed(UDP.runs[0], Client),
-            Some((
-                "37",
-                "转换后的温度(单位:华氏温度):98.60000000000001\n".to_string()
-            ))
+            Some(("37", "转换后的温度(单位:华氏温度):98.60000000000001\n".to_string()))
         );
     }
 }

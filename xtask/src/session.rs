@@ -92,9 +92,8 @@ fn steps(
         let role = match step {
             Step::Start(role) => {
                 let program = pairing.program(role).ok_or_else(missing)?;
-                let arg = addr.map_or("127.0.0.1:0".to_string(), |addr: SocketAddr| {
-                    addr.to_string()
-                });
+                let arg =
+                    addr.map_or("127.0.0.1:0".to_string(), |addr: SocketAddr| addr.to_string());
                 let side = start(stage, program, role, &arg)?;
                 addr = addr.or(side.1);
                 sides[role as usize] = Some(side.0);
@@ -133,22 +132,14 @@ fn steps(
             }
         };
         let [server, client] = sides;
-        let (side, other) = if role == Role::Server {
-            (server, client)
-        } else {
-            (client, server)
-        };
+        let (side, other) = if role == Role::Server { (server, client) } else { (client, server) };
         let side = side.as_mut().ok_or_else(missing)?;
         match step {
             Step::Prints(_, pieces) => expect(stage, side, &pieces.concat())?,
             Step::Types(_, line) => type_line(stage, side, line)?,
             Step::Says(_, line) => {
                 type_line(stage, side, line)?;
-                expect(
-                    stage,
-                    other.as_mut().ok_or_else(missing)?,
-                    &format!("{RECEIVED}{line}\n"),
-                )?;
+                expect(stage, other.as_mut().ok_or_else(missing)?, &format!("{RECEIVED}{line}\n"))?;
             }
             Step::ExitsUnlikeTheListing(..) if stage.listings() => end(stage, side, None)?,
             Step::Exits(_, code) | Step::ExitsUnlikeTheListing(_, code) => {
@@ -169,14 +160,7 @@ pub fn start(
     arg: &str,
 ) -> Result<(Side, Option<SocketAddr>), TaskError> {
     let process = stage.start(program, arg)?;
-    let mut side = Side {
-        program,
-        role,
-        process,
-        shown: 0,
-        cursor: 0,
-        typed: 0,
-    };
+    let mut side = Side { program, role, process, shown: 0, cursor: 0, typed: 0 };
     if role == Role::Client {
         return Ok((side, None));
     }
@@ -191,8 +175,7 @@ pub fn expect(stage: &mut impl Stage, side: &mut Side, text: &str) -> Result<(),
     let (needle, cursor) = (text.as_bytes(), side.cursor);
     let found = |printed: &crate::harness::Printed| find(&printed.stdout[cursor..], needle);
     let what = format!("{} to print {text:?}", side.program.name);
-    side.process
-        .wait_for(what, HANG_GUARD, |printed| found(printed).is_some())?;
+    side.process.wait_for(what, HANG_GUARD, |printed| found(printed).is_some())?;
     side.cursor += side.process.printed(found).unwrap_or(0) + needle.len();
     stage.show(Event::Printed(side));
     Ok(())
@@ -201,8 +184,7 @@ pub fn expect(stage: &mut impl Stage, side: &mut Side, text: &str) -> Result<(),
 /// Waits for the side's prompt, then types `line`.
 pub fn type_line(stage: &mut impl Stage, side: &mut Side, line: &str) -> Result<(), TaskError> {
     side.typed += 1;
-    side.process
-        .wait_stdout(side.program.prompt.unwrap_or_default(), side.typed)?;
+    side.process.wait_text(false, side.program.prompt.unwrap_or_default(), side.typed)?;
     stage.show(Event::Types(side, line));
     Ok(side.process.type_in(format!("{line}\n").as_bytes())?)
 }
@@ -218,8 +200,7 @@ pub fn end(stage: &mut impl Stage, side: &mut Side, code: Option<i32>) -> Result
         Some(code) if status.code() != Some(code) => {
             let name = side.program.name;
             Err(TaskError::failed(
-                side.process
-                    .fail(format!("{name} exited ({status}), not with {code}")),
+                side.process.fail(format!("{name} exited ({status}), not with {code}")),
             ))
         }
         _ => Ok(()),

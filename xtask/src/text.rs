@@ -73,9 +73,6 @@ mod tests {
         assert_eq!(expand_tabs("ab\tc"), "ab  c");
         assert_eq!(expand_tabs("中\tc"), "中  c");
         assert_eq!(expand_tabs("\t"), "    ");
-        assert_eq!(
-            escape("<a href='x'>&</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
-        );
+        assert_eq!(escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
     }
 }

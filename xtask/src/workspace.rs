@@ -20,14 +20,8 @@ pub fn root() -> PathBuf {
 pub fn programs_dir(release: bool) -> Result<PathBuf, TaskError> {
     let exe = std::env::current_exe()
         .map_err(|error| TaskError::failed(format!("cannot find the xtask binary: {error}")))?;
-    let own = exe
-        .parent()
-        .ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
-    Ok(if release {
-        own.parent().unwrap_or(own).join("release")
-    } else {
-        own.to_path_buf()
-    })
+    let own = exe.parent().ok_or_else(|| TaskError::failed("the xtask binary has no folder"))?;
+    Ok(if release { own.parent().unwrap_or(own).join("release") } else { own.to_path_buf() })
 }
 
 /// The file of program `name` in `dir`, which must have been built.
@@ -36,10 +30,7 @@ pub fn built_program(dir: &Path, name: &str) -> Result<PathBuf, TaskError> {
     if path.is_file() {
         Ok(path)
     } else {
-        Err(TaskError::failed(format!(
-            "{} is not built (run without --no-build)",
-            path.display()
-        )))
+        Err(TaskError::failed(format!("{} is not built (run without --no-build)", path.display())))
     }
 }
 
@@ -55,10 +46,7 @@ pub fn cargo_build(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError
     if build.status.success() {
         Ok(())
     } else {
-        Err(TaskError::failed(format!(
-            "cargo build failed ({}):\n{}",
-            build.status, build.stderr
-        )))
+        Err(TaskError::failed(format!("cargo build failed ({}):\n{}", build.status, build.stderr)))
     }
 }
 

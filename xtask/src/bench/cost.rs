@@ -75,10 +75,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
             for index in in_order(round, [0, 1, 2]) {
                 let (subject, name) = SUBJECTS[index];
                 let of = settings.rounds;
-                progress(&format!(
-                    "round {}/{of}: {name}, {clients} clients",
-                    round + 1
-                ));
+                progress(&format!("round {}/{of}: {name}, {clients} clients", round + 1));
                 let (mut process, addr) = start(subject, sides)?;
                 let (pid, cell) = (process.pid(), &mut cells[at][index]);
                 // Not measured: first connections cost more than the rest.
@@ -87,9 +84,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
                 let load = client.run(addr, settings.requests, clients, budget);
                 let after = linux::cpu_time(pid);
                 if let Some(status) = process.exited() {
-                    return Err(TaskError::failed(
-                        process.fail(format!("exited ({status})")),
-                    ));
+                    return Err(TaskError::failed(process.fail(format!("exited ({status})"))));
                 }
                 if let (Some(kib), Some(side)) = (linux::peak_rss_kib(pid), subject) {
                     peak_rss_kib[side as usize].push(kib as f64);
@@ -157,21 +152,10 @@ fn count(
     // Counts printed every 100 ms: the first line says perf is attached.
     let events = "syscalls:sys_enter_clone3,syscalls:sys_enter_clone,raw_syscalls:sys_enter";
     let mut perf = Command::new("perf");
-    perf.args([
-        "stat",
-        "-x,",
-        "-I",
-        "100",
-        "-e",
-        events,
-        "-p",
-        &process.pid().to_string(),
-    ]);
+    perf.args(["stat", "-x,", "-I", "100", "-e", events, "-p", &process.pid().to_string()]);
     let no_perf = |_| "没有 perf / perf is not installed (Debian: apt-get install linux-perf)";
     let mut perf = Process::start(perf).map_err(no_perf)?;
-    perf.wait_for("perf's first count", HANG_GUARD, |perf| {
-        !perf.stderr.is_empty()
-    })?;
+    perf.wait_for("perf's first count", HANG_GUARD, |perf| !perf.stderr.is_empty())?;
     let load = client.run(addr, settings.requests, clients, settings.budget());
     // perf ends when the process it counts ends, and prints the last counts.
     drop(process);
@@ -202,22 +186,8 @@ fn count(
 /// The columns' widths after the name's (17), and their headings.
 const WIDTHS: [usize; 6] = [8, 9, 10, 11, 10, 10];
 const HEADINGS: [[&str; 6]; 2] = [
-    [
-        "客户端",
-        "÷裸循环",
-        "CPU µs",
-        "线程/千次",
-        "系统调用",
-        "请求/秒",
-    ],
-    [
-        "clients",
-        "÷ bare",
-        "/request",
-        "threads/1k",
-        "calls/req",
-        "req/s",
-    ],
+    ["客户端", "÷裸循环", "CPU µs", "线程/千次", "系统调用", "请求/秒"],
+    ["clients", "÷ bare", "/request", "threads/1k", "calls/req", "req/s"],
 ];
 
 /// The table: one row per server and number of clients, the ratio to the
@@ -236,12 +206,8 @@ fn render(settings: &Settings, client: Client, cells: &[[Cell; 3]], notes: &[Str
         for (cell, (_, name)) in cells.iter().zip(SUBJECTS) {
             // Round by round (the two ran one after the other), then the
             // median: a machine that drifts between rounds moves both.
-            let ratios: Vec<f64> = cell
-                .cpu_us
-                .iter()
-                .zip(&cells[0].cpu_us)
-                .map(|(cpu, bare)| cpu / bare)
-                .collect();
+            let ratios: Vec<f64> =
+                cell.cpu_us.iter().zip(&cells[0].cpu_us).map(|(cpu, bare)| cpu / bare).collect();
             let columns = [
                 clients.to_string(),
                 number(median(&ratios), 2),
@@ -280,9 +246,6 @@ mod tests {
             assert!(width(row) <= 80, "{} columns: {row}", width(row));
             assert_eq!(width(row), width(rows[0]), "{text}");
         }
-        assert!(
-            text.contains("hello-server            8     1.00"),
-            "{text}"
-        );
+        assert!(text.contains("hello-server            8     1.00"), "{text}");
     }
 }

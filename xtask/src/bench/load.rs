@@ -91,13 +91,9 @@ fn threads(addr: SocketAddr, requests: usize, concurrency: usize, budget: Durati
         let work = || std::iter::from_fn(|| more().then(|| one_request(addr))).collect::<Vec<_>>();
         let workers = (0..concurrency).map(|_| thread::Builder::new().spawn_scoped(scope, work));
         let workers: Vec<_> = workers.collect();
-        let joined = workers
-            .into_iter()
-            .map(|worker| worker.ok().and_then(|w| w.join().ok()));
+        let joined = workers.into_iter().map(|worker| worker.ok().and_then(|w| w.join().ok()));
         let lost = || vec![Err("a load thread did not run".to_string())];
-        joined
-            .flat_map(|outcomes| outcomes.unwrap_or_else(lost))
-            .collect()
+        joined.flat_map(|outcomes| outcomes.unwrap_or_else(lost)).collect()
     });
     let failures: Vec<String> = outcomes.iter().filter_map(|o| o.clone().err()).collect();
     Load {
@@ -118,10 +114,7 @@ fn ab(addr: SocketAddr, requests: usize, concurrency: usize, budget: Duration) -
     let seconds = budget.as_secs().max(1).to_string();
     command.args(["-q", "-r", "-s", &timeout, "-t", &seconds]);
     command.arg("-n").arg(requests.max(1).to_string());
-    command
-        .arg("-c")
-        .arg(concurrency.to_string())
-        .arg(format!("http://{addr}/"));
+    command.arg("-c").arg(concurrency.to_string()).arg(format!("http://{addr}/"));
     let failed = |why: String| Load {
         completed: 0,
         requests_per_second: 0.0,
@@ -166,10 +159,7 @@ fn one_request(addr: SocketAddr) -> Result<(), String> {
         .and_then(|()| stream.write_all(get_request("127.0.0.1", "xtask-bench").as_bytes()))
         .map_err(|error| format!("send: {error}"))?;
     let mut reply = Vec::with_capacity(HELLO_REPLY.len());
-    (&stream)
-        .take(4096)
-        .read_to_end(&mut reply)
-        .map_err(|error| format!("receive: {error}"))?;
+    (&stream).take(4096).read_to_end(&mut reply).map_err(|error| format!("receive: {error}"))?;
     match reply == HELLO_REPLY.as_bytes() {
         true => Ok(()),
         false => Err(format!(

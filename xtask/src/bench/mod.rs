@@ -28,9 +28,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     };
     let build = if settings.dev { "debug" } else { "release" };
     if settings.build {
-        progress(&format!(
-            "building the programs and the bare loop ({build})"
-        ));
+        progress(&format!("building the programs and the bare loop ({build})"));
         let release = |cargo: &mut Command| {
             if !settings.dev {
                 cargo.arg("--release");
@@ -43,45 +41,31 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         })?;
     }
     let dir = workspace::programs_dir(!settings.dev)?;
-    for program in PROGRAMS
-        .map(|program| program.name)
-        .iter()
-        .chain(&["bare-loop"])
-    {
+    for program in PROGRAMS.map(|program| program.name).iter().chain(&["bare-loop"]) {
         workspace::built_program(&dir, program)?;
     }
     let (python, python_version) = workspace::python(&settings.python)?;
-    let sides = Sides {
-        programs: Programs { dir, runner: None },
-        python,
-    };
+    let sides = Sides { programs: Programs { dir, runner: None }, python };
     let started = Instant::now();
     let (cost, [rust_rss, python_rss]) = cost::measure(&settings, &sides)?;
     let mut rss = Row::new("hello-server 内存峰值 / peak RSS, KiB", 0);
     (rss.rust, rss.python) = (rust_rss, python_rss);
     if rss.rust.is_empty() {
-        rss.notes
-            .push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
+        rss.notes.push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
     }
     let mut rows = vec![rss];
     for program in ["hello-server", "chat-server", "udp-server"] {
         // Spawn to readiness line; stopped only after: its ending is not
         // part of its start.
-        rows.push(timed(
-            &settings,
-            &format!("{program} 启动到就绪 / start-up"),
-            |side| {
-                let started = Instant::now();
-                let _ready = sides.start_server(side, program)?;
-                Ok(started.elapsed().as_secs_f64())
-            },
-        )?);
+        rows.push(timed(&settings, &format!("{program} 启动到就绪 / start-up"), |side| {
+            let started = Instant::now();
+            let _ready = sides.start_server(side, program)?;
+            Ok(started.elapsed().as_secs_f64())
+        })?);
     }
-    rows.push(timed(
-        &settings,
-        "一次 UDP 转换 / one UDP conversion",
-        |side| udp_run(&sides, side),
-    )?);
+    rows.push(timed(&settings, "一次 UDP 转换 / one UDP conversion", |side| {
+        udp_run(&sides, side)
+    })?);
     rows.push(chat_row(&settings, &sides)?);
     for program in PROGRAMS.map(|program| program.name) {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
@@ -89,10 +73,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         row.rust.extend(size.map(|meta| meta.len() as f64 / 1024.0));
         rows.push(row);
     }
-    progress(&format!(
-        "measured in {:.1} s",
-        started.elapsed().as_secs_f64()
-    ));
+    progress(&format!("measured in {:.1} s", started.elapsed().as_secs_f64()));
     let rounds = settings.rounds;
     out(&format!(
         "cargo xtask bench: {build} 构建，{python_version}，每项取 {rounds} 轮的中位数\n\
@@ -117,13 +98,7 @@ struct Row {
 impl Row {
     fn new(measure: impl Into<String>, decimals: usize) -> Row {
         let (rust, python, notes) = (Vec::new(), Vec::new(), Vec::new());
-        Row {
-            measure: measure.into(),
-            rust,
-            python,
-            decimals,
-            notes,
-        }
+        Row { measure: measure.into(), rust, python, decimals, notes }
     }
 }
 
@@ -131,34 +106,15 @@ impl Row {
 /// notes.
 fn table(rows: &[Row]) -> String {
     // Display columns, not chars: the labels hold Chinese.
-    let first = rows
-        .iter()
-        .map(|row| width(&row.measure))
-        .max()
-        .unwrap_or(0);
+    let first = rows.iter().map(|row| width(&row.measure)).max().unwrap_or(0);
     let widths = [11, 11, 13];
-    let mut text = line(
-        "项目 / measure",
-        first,
-        &["Rust", "Python", "Rust/Python"],
-        &widths,
-    );
+    let mut text = line("项目 / measure", first, &["Rust", "Python", "Rust/Python"], &widths);
     for row in rows {
         let (rust, python) = (median(&row.rust), median(&row.python));
-        let ratio = rust
-            .zip(python.filter(|&python| python > 0.0))
-            .map(|(rust, python)| rust / python);
-        let cells = [
-            number(rust, row.decimals),
-            number(python, row.decimals),
-            number(ratio, 2),
-        ];
-        text += &line(
-            &row.measure,
-            first,
-            &cells.each_ref().map(String::as_str),
-            &widths,
-        );
+        let ratio =
+            rust.zip(python.filter(|&python| python > 0.0)).map(|(rust, python)| rust / python);
+        let cells = [number(rust, row.decimals), number(python, row.decimals), number(ratio, 2)];
+        text += &line(&row.measure, first, &cells.each_ref().map(String::as_str), &widths);
     }
     for (index, note) in rows.iter().flat_map(|row| &row.notes).enumerate() {
         text += &format!("{}* {note}\n", if index == 0 { "\n" } else { "" });
@@ -175,11 +131,7 @@ fn timed(
 ) -> Result<Row, TaskError> {
     let mut row = Row::new(format!("{measure}, ms"), 2);
     for round in 0..settings.rounds {
-        progress(&format!(
-            "round {}/{}: {measure}",
-            round + 1,
-            settings.rounds
-        ));
+        progress(&format!("round {}/{}: {measure}", round + 1, settings.rounds));
         for side in in_order(round, [Side::Rust, Side::Python]) {
             for _ in 0..settings.starts {
                 let ms = run(side)? * 1e3;
@@ -242,7 +194,7 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
     let typed: String = lines.iter().map(|line| format!("{line}\n")).collect();
     let (mut server, addr) = sides.start_server(side, "chat-server")?;
     let client = Process::start(sides.command(side, "chat-client", &addr.to_string()))?;
-    client.wait_stdout(CHAT_CLIENT_CONNECTED, 1)?;
+    client.wait_text(false, CHAT_CLIENT_CONNECTED, 1)?;
     let started = Instant::now();
     // The pipe takes the lines as fast as the server reads them; it stays
     // open until the run ends (its end would end the chat).
@@ -264,9 +216,7 @@ fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
         return Err(TaskError::failed(server.fail(format!("exited ({status})"))));
     }
     if printed != expected {
-        return Err(TaskError::failed(
-            client.fail("did not print the lines typed, in order"),
-        ));
+        return Err(TaskError::failed(client.fail("did not print the lines typed, in order")));
     }
     Ok(elapsed)
 }
@@ -283,10 +233,7 @@ mod tests {
 
     #[test]
     fn chat_lines_are_read_back_into_the_messages() {
-        assert_eq!(
-            message_in(&format!("{RECEIVED}message 00")),
-            Some("message 00")
-        );
+        assert_eq!(message_in(&format!("{RECEIVED}message 00")), Some("message 00"));
         assert_eq!(message_in(&format!("{CHAT_PROMPT}{RECEIVED}0")), Some("0"));
         assert_eq!(message_in("已连接"), None);
     }

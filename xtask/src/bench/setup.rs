@@ -28,18 +28,10 @@ pub struct Settings {
 impl Settings {
     /// The settings `args` ask for; `None` for `--help`.
     pub fn parse(args: &[String]) -> Result<Option<Settings>, TaskError> {
-        let counts = [
-            "--rounds",
-            "--requests",
-            "--starts",
-            "--chat-lines",
-            "--python",
-        ];
+        let counts = ["--rounds", "--requests", "--starts", "--chat-lines", "--python"];
         let args = Args::parse(args, &["--quick", "--dev", "--no-build"], &counts)?;
         if let Some(word) = args.words.first() {
-            return Err(TaskError::usage(format!(
-                "多余的参数 / extra argument {word:?}"
-            )));
+            return Err(TaskError::usage(format!("多余的参数 / extra argument {word:?}")));
         }
         let quick = args.has("--quick");
         // A count: a whole number above 0.
@@ -113,11 +105,7 @@ impl Sides {
                 script.env_remove("PYTHONUNBUFFERED");
                 let python = self.python.as_os_str();
                 wrapped(
-                    &[
-                        python,
-                        "-c".as_ref(),
-                        include_str!("as_in_a_terminal.py").as_ref(),
-                    ],
+                    &[python, "-c".as_ref(), include_str!("as_in_a_terminal.py").as_ref()],
                     &script,
                 )
             }
@@ -186,10 +174,7 @@ mod tests {
 
     #[test]
     fn medians_numbers_and_turns() {
-        assert_eq!(
-            in_order(1, [Side::Rust, Side::Python]),
-            [Side::Python, Side::Rust]
-        );
+        assert_eq!(in_order(1, [Side::Rust, Side::Python]), [Side::Python, Side::Rust]);
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[5.0, 1.0, 3.0]), Some(3.0));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0, f64::NAN]), Some(2.5));

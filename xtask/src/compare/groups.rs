@@ -106,10 +106,7 @@ mod tests {
         let groups = parse(SAMPLE);
         assert_eq!(groups.len(), 3);
         assert_eq!(groups[0].python, ["import socket"]);
-        assert_eq!(
-            groups[0].rust,
-            ["use std::net::TcpListener;", "", "fn run() {"]
-        );
+        assert_eq!(groups[0].rust, ["use std::net::TcpListener;", "", "fn run() {"]);
         assert_eq!(groups[1].python, ["s.bind(x)", "s.listen(5)"]);
         assert_eq!((groups[1].line, groups[1].last), (6, 9));
         assert_eq!(groups[2].rust, ["    drop(s);", "}"]);

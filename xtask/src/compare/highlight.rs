@@ -42,10 +42,7 @@ pub struct Token {
 
 /// The characters of `tokens`, each with its kind.
 pub fn chars(tokens: &[Token]) -> Vec<(char, Kind)> {
-    tokens
-        .iter()
-        .flat_map(|t| t.text.chars().map(move |c| (c, t.kind)))
-        .collect()
+    tokens.iter().flat_map(|t| t.text.chars().map(move |c| (c, t.kind))).collect()
 }
 
 /// Characters back into tokens, a token a run of one kind.
@@ -54,10 +51,7 @@ pub fn tokens(chars: impl IntoIterator<Item = (char, Kind)>) -> Vec<Token> {
     for (c, kind) in chars {
         match tokens.last_mut() {
             Some(last) if last.kind == kind => last.text.push(c),
-            _ => tokens.push(Token {
-                kind,
-                text: c.to_string(),
-            }),
+            _ => tokens.push(Token { kind, text: c.to_string() }),
         }
     }
     tokens
@@ -92,10 +86,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
     let mut push = |kind: Kind, text: &[char]| match tokens.last_mut() {
         Some(last) if last.kind == kind => last.text.extend(text),
         _ if text.is_empty() => {}
-        _ => tokens.push(Token {
-            kind,
-            text: text.iter().collect(),
-        }),
+        _ => tokens.push(Token { kind, text: text.iter().collect() }),
     };
     // Where a string that opens at `from` (just after its quote) ends.
     let string_end = |from: usize, quote: char| {
@@ -215,10 +206,7 @@ mod tests {
     #[test]
     fn rust_lifetimes_are_not_strings_and_strings_carry_over_lines() {
         let found = kinds("let s: &'static str = \"a'b\"; // c", false);
-        assert!(
-            found.contains(&(Kind::Str, "\"a'b\"".to_string())),
-            "{found:?}"
-        );
+        assert!(found.contains(&(Kind::Str, "\"a'b\"".to_string())), "{found:?}");
         assert!(found.contains(&(Kind::Comment, "// c".to_string())));
         assert_eq!(kinds("x == b'0'", false), [(Kind::Str, "b'0'".to_string())]);
         let lines = ["f(\"one \\".to_string(), "two\", 3)".to_string()];

@@ -39,11 +39,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             Ok(_) if krate.is_none() => krate = Some(*word),
             Err(_) if html && dir.is_none() => dir = Some(PathBuf::from(word)),
             Err(unknown) if krate.is_none() => return Err(unknown),
-            _ => {
-                return Err(TaskError::usage(format!(
-                    "多余的参数 / extra argument {word:?}"
-                )))
-            }
+            _ => return Err(TaskError::usage(format!("多余的参数 / extra argument {word:?}"))),
         }
     }
     if args.has("--update-readmes") {
@@ -59,11 +55,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             out("compare --check: the annotations of all 6 crates are in order\n");
             return Ok(());
         }
-        let found = format!(
-            "compare --check found {} problem(s):\n  {}",
-            all.len(),
-            all.join("\n  ")
-        );
+        let found =
+            format!("compare --check found {} problem(s):\n  {}", all.len(), all.join("\n  "));
         return Err(TaskError::failed(found));
     }
     if html {
@@ -87,9 +80,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
     let krate = krate.ok_or_else(|| {
         let names = crate::pairings::program_names();
-        TaskError::usage(format!(
-            "要对照哪个 crate？/ which crate? ({names}; or --check, --html)"
-        ))
+        TaskError::usage(format!("要对照哪个 crate？/ which crate? ({names}; or --check, --html)"))
     })?;
     let groups = groups_of(krate)?;
     if args.has("--markdown") {
@@ -97,13 +88,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     } else {
         let listing = program(krate)?.listing;
         let paint = Paint::detect();
-        out(&terminal::render(
-            krate,
-            listing,
-            &groups,
-            terminal::columns(),
-            paint,
-        ));
+        out(&terminal::render(krate, listing, &groups, terminal::columns(), paint));
     }
     Ok(())
 }
@@ -176,19 +161,10 @@ fn problems(krate: &str, listings: Option<&Path>) -> Result<Vec<String>, TaskErr
     if let Some(dir) = listings {
         let listing = dir.join(program(krate)?.listing);
         let source = workspace::read(&listing)?;
-        let expected: Vec<&str> = source
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let quoted: Vec<&str> = groups
-            .iter()
-            .flat_map(|g| g.python.iter().map(|l| l.trim()))
-            .collect();
-        let differ = quoted
-            .iter()
-            .zip(&expected)
-            .position(|(ours, theirs)| ours != theirs);
+        let expected: Vec<&str> = source.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let quoted: Vec<&str> =
+            groups.iter().flat_map(|g| g.python.iter().map(|l| l.trim())).collect();
+        let differ = quoted.iter().zip(&expected).position(|(ours, theirs)| ours != theirs);
         if let Some(at) = differ {
             let (ours, theirs) = (quoted[at], expected[at]);
             found.push(format!(

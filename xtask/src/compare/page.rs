@@ -22,9 +22,7 @@ const SCRIPT: &str = include_str!("page.js");
 /// CARGO_TARGET_DIR).
 pub fn default_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from);
-    target
-        .unwrap_or_else(|| workspace::root().join("target"))
-        .join("compare")
+    target.unwrap_or_else(|| workspace::root().join("target")).join("compare")
 }
 
 /// Writes the six pages and the index into `dir`; returns the index's path.
@@ -37,11 +35,7 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
         // The same section in each language of the README, Chinese first.
         let differences = [
             ("zh-CN", "中文", subsection(&readme, "中文", "与教程的不同")),
-            (
-                "en",
-                "English",
-                subsection(&readme, "English", "Differences from the tutorial"),
-            ),
+            ("en", "English", subsection(&readme, "English", "Differences from the tutorial")),
         ];
         let page = crate_page(krate, listing, &groups, &differences);
         workspace::write(&dir.join(format!("{krate}.html")), &page)?;
@@ -105,17 +99,11 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
     };
     let mut html = format!("<span class=\"l\"{extra} style=\"--i:{indent}\">");
     for (index, token) in tokens.iter().enumerate() {
-        let before_comment = tokens
-            .get(index + 1)
-            .is_some_and(|t| t.kind == Kind::Comment);
+        let before_comment = tokens.get(index + 1).is_some_and(|t| t.kind == Kind::Comment);
         let body = token.text.trim_end_matches(' ');
         let gap = &token.text[body.len()..];
         let aligns = before_comment && (index > 0 || !body.is_empty()) && gap.len() >= 3;
-        let (body, gap) = if aligns {
-            (body, gap)
-        } else {
-            (token.text.as_str(), "")
-        };
+        let (body, gap) = if aligns { (body, gap) } else { (token.text.as_str(), "") };
         let (class, body) = (token.kind.class_and_colour().0, escaped(body));
         if class.is_empty() {
             html.push_str(&body);
@@ -139,9 +127,7 @@ pub fn crate_page(
 ) -> String {
     let lexed = lex_groups(groups);
     let widths = lexed.iter().flat_map(|g| &g.0);
-    let widest = widths
-        .map(|line| line.iter().map(|t| width(&t.text)).sum::<usize>())
-        .max();
+    let widest = widths.map(|line| line.iter().map(|t| width(&t.text)).sum::<usize>()).max();
     let (krate, listing) = (escape(krate), escape(listing));
     let title = format!("{krate} \u{21c4} {listing} · 逐行对照 Line by line");
     let mut html = head(&title, Some(&krate));
@@ -188,12 +174,8 @@ pub fn crate_page(
          <span lang=\"en\">Differences from the tutorial</span></h2>\n",
     );
     for (lang, language, section) in differences {
-        let _ = writeln!(
-            html,
-            "<section lang=\"{}\">\n<h3>{}</h3>",
-            escape(lang),
-            escape(language)
-        );
+        let _ =
+            writeln!(html, "<section lang=\"{}\">\n<h3>{}</h3>", escape(lang), escape(language));
         if section.trim().is_empty() {
             html.push_str("<p>（无 · none）</p>\n");
         }
@@ -230,17 +212,13 @@ fn index_page(rows: &str) -> String {
 pub fn subsection<'a>(readme: &'a str, part: &str, heading: &str) -> &'a str {
     let body_after = |text: &'a str, line: &str| {
         let at = text.match_indices(line).map(|(at, _)| at);
-        let at = at
-            .into_iter()
-            .find(|&at| at == 0 || text[..at].ends_with('\n'))?;
+        let at = at.into_iter().find(|&at| at == 0 || text[..at].ends_with('\n'))?;
         Some(text[at..].split_once('\n').map_or("", |(_, body)| body))
     };
     let part = body_after(readme, &format!("## {part}\n"));
     let part = part.map(|part| part.split("\n## ").next().unwrap_or(part));
     let section = part.and_then(|part| body_after(part, &format!("### {heading}\n")));
-    section.map_or("", |section| {
-        section.split("\n### ").next().unwrap_or(section)
-    })
+    section.map_or("", |section| section.split("\n### ").next().unwrap_or(section))
 }
 
 /// A README section as HTML: its pipe tables, each body cell carrying its
@@ -253,9 +231,7 @@ fn section_html(section: &str) -> String {
     for line in section.lines().map(str::trim).chain([""]) {
         let cells = line.strip_prefix('|').map(cells);
         let is_rule = |cells: &Vec<String>| {
-            cells
-                .iter()
-                .all(|c| !c.is_empty() && c.chars().all(|ch| "-: ".contains(ch)))
+            cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| "-: ".contains(ch)))
         };
         match (cells, &heads) {
             (Some(cells), None) => {
@@ -269,9 +245,8 @@ fn section_html(section: &str) -> String {
             (Some(cells), Some(_)) if is_rule(&cells) => {}
             (Some(cells), Some(heads)) => {
                 html.push_str("<tr>");
-                for (cell, head) in cells
-                    .iter()
-                    .zip(heads.iter().chain(std::iter::repeat(&String::new())))
+                for (cell, head) in
+                    cells.iter().zip(heads.iter().chain(std::iter::repeat(&String::new())))
                 {
                     let label = escape(&head.replace(['`', '*'], ""));
                     let _ = write!(html, "<td data-label=\"{label}\">{}</td>", inline(cell));
@@ -297,9 +272,7 @@ fn section_html(section: &str) -> String {
 /// The cells of a table row (after its first `|`); `\|` is a `|` in a cell.
 fn cells(row: &str) -> Vec<String> {
     let row = row.strip_suffix('|').unwrap_or(row).replace("\\|", "\u{0}");
-    row.split('|')
-        .map(|cell| cell.trim().replace('\u{0}', "|"))
-        .collect()
+    row.split('|').map(|cell| cell.trim().replace('\u{0}', "|")).collect()
 }
 
 /// A cell's markdown: `code` and **bold**, the rest text.
@@ -360,10 +333,7 @@ mod tests {
         assert_eq!(page.matches("<section class=\"g\"").count(), 2);
         assert!(page.contains("&#39;&lt;hi&gt;&#39;"));
         assert!(page.contains("<th>b <code>x|y</code></th>"), "{page}");
-        assert!(
-            page.contains("<td data-label=\"a\"><code>&lt;c&gt;</code></td>"),
-            "{page}"
-        );
+        assert!(page.contains("<td data-label=\"a\"><code>&lt;c&gt;</code></td>"), "{page}");
         assert!(
             page.contains("<td data-label=\"b x|y\"><strong>d <code>e</code></strong></td>"),
             "{page}"
@@ -381,10 +351,7 @@ mod tests {
                       ### Run\nb\n### Differences from the tutorial\n\ntable\n\
                       ## 逐行对照 / Line by line\nrest";
         assert_eq!(subsection(readme, "中文", "与教程的不同"), "表");
-        assert_eq!(
-            subsection(readme, "English", "Differences from the tutorial"),
-            "\ntable"
-        );
+        assert_eq!(subsection(readme, "English", "Differences from the tutorial"), "\ntable");
         assert_eq!(subsection(readme, "English", "与教程的不同"), "");
     }
 }

@@ -32,15 +32,9 @@ pub type Lines = Vec<Vec<Token>>;
 /// The lines of each group, tabs expanded and highlighted: (Python, Rust).
 pub fn lex_groups(groups: &[Group]) -> Vec<(Lines, Lines)> {
     let lex = |lines: &[String], python| {
-        lex_lines(
-            &lines.iter().map(|l| expand_tabs(l)).collect::<Vec<_>>(),
-            python,
-        )
+        lex_lines(&lines.iter().map(|l| expand_tabs(l)).collect::<Vec<_>>(), python)
     };
-    groups
-        .iter()
-        .map(|group| (lex(&group.python, true), lex(&group.rust, false)))
-        .collect()
+    groups.iter().map(|group| (lex(&group.python, true), lex(&group.rust, false))).collect()
 }
 
 fn text_width(tokens: &[Token]) -> usize {
@@ -54,23 +48,12 @@ fn text_width(tokens: &[Token]) -> usize {
 pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint: Paint) -> String {
     let total = total.clamp(MIN_COLUMNS, MAX_COLUMNS);
     let lexed = lex_groups(groups);
-    let widest = lexed
-        .iter()
-        .flat_map(|g| &g.0)
-        .map(|l| text_width(l))
-        .max()
-        .unwrap_or(0);
+    let widest = lexed.iter().flat_map(|g| &g.0).map(|l| text_width(l)).max().unwrap_or(0);
     let painted = |tokens: &[Token]| -> String {
-        tokens
-            .iter()
-            .map(|t| paint.paint(t.kind.class_and_colour().1, &t.text))
-            .collect()
+        tokens.iter().map(|t| paint.paint(t.kind.class_and_colour().1, &t.text)).collect()
     };
-    let prose = |text: &str, code| {
-        wrap_text(text, total)
-            .into_iter()
-            .map(move |l| paint.paint(code, &l))
-    };
+    let prose =
+        |text: &str, code| wrap_text(text, total).into_iter().map(move |l| paint.paint(code, &l));
     let mut lines: Vec<String> = prose(&format!("{krate} \u{21c4} {listing}"), "1").collect();
     let source = format!(
         "Python: 教程 {listing}，引自 main.rs 的 `// py:` 注释 \
@@ -83,10 +66,7 @@ pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint:
     if widest + 3 + READABLE_RUST <= total {
         let (left, right) = (widest.max(6), total - widest.max(6) - 3);
         let rule = |cross| {
-            paint.paint(
-                "2",
-                &format!("{}{cross}{}", "─".repeat(left + 1), "─".repeat(right + 1)),
-            )
+            paint.paint("2", &format!("{}{cross}{}", "─".repeat(left + 1), "─".repeat(right + 1)))
         };
         lines.push(rule('┬'));
         lines.push(format!(
@@ -109,22 +89,12 @@ pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint:
         lines.extend(prose(how, "2"));
         for (number, (python, rust)) in lexed.iter().enumerate() {
             let label = format!("── {} ", number + 1);
-            lines.push(paint.paint(
-                "2",
-                &format!("{label}{}", "─".repeat(total - width(&label))),
-            ));
+            lines.push(paint.paint("2", &format!("{label}{}", "─".repeat(total - width(&label)))));
             lines.extend(fit(python, total, false).iter().map(|l| painted(l)));
-            lines.extend(
-                fit(rust, total - 4, true)
-                    .iter()
-                    .map(|l| format!("    {}", painted(l))),
-            );
+            lines.extend(fit(rust, total - 4, true).iter().map(|l| format!("    {}", painted(l))));
         }
     }
-    lines
-        .iter()
-        .map(|line| format!("{}\n", line.trim_end()))
-        .collect()
+    lines.iter().map(|line| format!("{}\n", line.trim_end())).collect()
 }
 
 /// A column's lines fitted to `columns`: a line that fits stays whole, a
@@ -135,10 +105,8 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
     let mut at = 0;
     while at < lines.len() {
         let lead = comment_lead(&lines[at]).filter(|_| reflow);
-        let run = lines[at..]
-            .iter()
-            .take_while(|l| lead.is_some() && comment_lead(l) == lead)
-            .count();
+        let run =
+            lines[at..].iter().take_while(|l| lead.is_some() && comment_lead(l) == lead).count();
         let block = &lines[at..at + run.max(1)];
         at += block.len();
         match lead {
@@ -148,10 +116,8 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
             {
                 let mut sentence = String::new();
                 for line in block {
-                    let words: String = chars(line)[indent + marker.len()..]
-                        .iter()
-                        .map(|c| c.0)
-                        .collect();
+                    let words: String =
+                        chars(line)[indent + marker.len()..].iter().map(|c| c.0).collect();
                     let wide = |c: Option<char>| c.is_some_and(|c| char_width(c) == 2);
                     // Chinese runs on from line to line; words are apart.
                     let cjk = wide(sentence.chars().last()) && wide(words.trim().chars().next());
@@ -164,16 +130,10 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
                     sentence.chars().map(|c| (c, Kind::Comment)).collect();
                 for piece in wrap(&sentence, columns - indent - marker.len() - 1, "") {
                     let lead = format!("{}{marker} ", " ".repeat(indent));
-                    let kinds = lead.chars().enumerate().map(|(i, c)| {
-                        (
-                            c,
-                            if i < indent {
-                                Kind::Plain
-                            } else {
-                                Kind::Comment
-                            },
-                        )
-                    });
+                    let kinds = lead
+                        .chars()
+                        .enumerate()
+                        .map(|(i, c)| (c, if i < indent { Kind::Plain } else { Kind::Comment }));
                     fitted.push(tokens(kinds.chain(piece)));
                 }
             }
@@ -187,9 +147,7 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
 /// its marker (`//`, `///` or `//!`).
 fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
     let (comment, before) = line.split_last()?;
-    let marker = ["///", "//!", "//"]
-        .into_iter()
-        .find(|m| comment.text.starts_with(m))?;
+    let marker = ["///", "//!", "//"].into_iter().find(|m| comment.text.starts_with(m))?;
     let words = !comment.text[marker.len()..].trim().is_empty();
     let blank = before.iter().all(|t| t.text.trim().is_empty());
     let indent = before.iter().map(|t| t.text.len()).sum();
@@ -203,10 +161,7 @@ fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
 /// Each continued line keeps the line's indentation (where it leaves room)
 /// and starts with [`CONTINUED`].
 pub fn wrap_tokens(line: &[Token], columns: usize) -> Lines {
-    wrap(&chars(line), columns, CONTINUED)
-        .into_iter()
-        .map(tokens)
-        .collect()
+    wrap(&chars(line), columns, CONTINUED).into_iter().map(tokens).collect()
 }
 
 /// The pieces of a line, each continued one marked with `continued`.
@@ -214,16 +169,9 @@ fn wrap(chars: &[(char, Kind)], columns: usize, continued: &str) -> Vec<Vec<(cha
     if columns == 0 || chars.iter().map(|c| char_width(c.0)).sum::<usize>() <= columns {
         return vec![chars.to_vec()];
     }
-    let (indent, marker) = (
-        chars.iter().take_while(|c| c.0 == ' ').count(),
-        width(continued),
-    );
+    let (indent, marker) = (chars.iter().take_while(|c| c.0 == ' ').count(), width(continued));
     // Deep indentation gives way before the code does.
-    let keep = if columns >= indent + marker + 12 {
-        indent
-    } else {
-        0
-    };
+    let keep = if columns >= indent + marker + 12 { indent } else { 0 };
     let mut pieces: Vec<Vec<(char, Kind)>> = Vec::new();
     let mut start = 0;
     while start < chars.len() {
@@ -256,29 +204,19 @@ fn cut_point(chars: &[(char, Kind)], start: usize, room: usize) -> usize {
     let mut candidates: Vec<(usize, u8, usize)> = Vec::new();
     let mut used = 0;
     for at in start..chars.len() {
-        let quality = if at > start {
-            break_quality(chars, at)
-        } else {
-            0
-        };
+        let quality = if at > start { break_quality(chars, at) } else { 0 };
         if quality > 0 {
             candidates.push((at, quality, used));
         }
         let c = chars[at].0;
         if c != ' ' && used + char_width(c) > room {
             let latest = |(least, from): (u8, usize)| {
-                let found = candidates
-                    .iter()
-                    .rev()
-                    .find(|&&(_, q, u)| q >= least && u >= from);
+                let found = candidates.iter().rev().find(|&&(_, q, u)| q >= least && u >= from);
                 found.map(|&(at, _, _)| at)
             };
             let (late, middle) = (room * 2 / 3, room / 3);
             let tries = [(2, late), (1, late), (2, middle), (1, middle), (1, 1)];
-            return tries
-                .into_iter()
-                .find_map(latest)
-                .unwrap_or(at.max(start + 1));
+            return tries.into_iter().find_map(latest).unwrap_or(at.max(start + 1));
         }
         used += char_width(c);
     }
@@ -315,9 +253,7 @@ fn break_quality(chars: &[(char, Kind)], at: usize) -> u8 {
 /// and never inside a word or a string): where a page puts `<wbr>`.
 pub fn soft_breaks(line: &[Token]) -> Vec<bool> {
     let chars = chars(line);
-    (0..chars.len())
-        .map(|at| at > 0 && break_quality(&chars, at) == 2)
-        .collect()
+    (0..chars.len()).map(|at| at > 0 && break_quality(&chars, at) == 2).collect()
 }
 
 /// Prose wrapped to `columns` at spaces, or between Chinese characters
@@ -326,18 +262,14 @@ pub fn wrap_text(text: &str, columns: usize) -> Vec<String> {
     let chars: Vec<(char, Kind)> = text.chars().map(|c| (c, Kind::Comment)).collect();
     let pieces = wrap(&chars, columns, CONTINUED).into_iter();
     let lines = pieces.map(|piece| piece.into_iter().map(|c| c.0).collect::<String>());
-    lines
-        .map(|line| line.replacen(CONTINUED, "", 1).trim_start().to_string())
-        .collect()
+    lines.map(|line| line.replacen(CONTINUED, "", 1).trim_start().to_string()).collect()
 }
 
 /// The width of the terminal stdout writes to: COLUMNS where it is set,
 /// else the terminal's own answer, else 100 (not a terminal, or no way to
 /// ask); kept within 60..=240.
 pub fn columns() -> usize {
-    let from_env = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse().ok());
+    let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok());
     let columns = match from_env.filter(|&c: &usize| c > 0) {
         Some(columns) => columns,
         None if std::io::stdout().is_terminal() => ask_terminal().unwrap_or(100),
@@ -358,11 +290,8 @@ fn ask_terminal() -> Option<usize> {
         } else {
             // The tool asks the terminal on its stdin or stderr; stdout is
             // the pipe its answer comes back on.
-            let terminal = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/tty")
-                .ok()?;
+            let terminal =
+                std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
             answer_of(command, terminal.try_clone().ok()?.into(), terminal.into())
         };
         nth_number(&answer?, nth).filter(|&columns| columns > 0)
@@ -377,9 +306,7 @@ fn ask_terminal() -> Option<usize> {
 
 /// The `n`th (0-based) whole number in a tool's answer.
 fn nth_number(text: &str, n: usize) -> Option<usize> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|number| number.parse().ok())
-        .nth(n)
+    text.split(|c: char| !c.is_ascii_digit()).filter_map(|number| number.parse().ok()).nth(n)
 }
 
 #[cfg(test)]
@@ -389,21 +316,13 @@ mod tests {
     use super::*;
 
     fn view(source: &str, columns: usize, paint: Paint) -> String {
-        render(
-            "hello-server",
-            "hello_server.py",
-            &parse(source),
-            columns,
-            paint,
-        )
+        render("hello-server", "hello_server.py", &parse(source), columns, paint)
     }
 
     fn wrapped(line: &str, python: bool, columns: usize) -> Vec<String> {
         let (tokens, _) = lex_line(line, python, false);
         let pieces = wrap_tokens(&tokens, columns).into_iter();
-        pieces
-            .map(|piece| piece.into_iter().map(|t| t.text).collect())
-            .collect()
+        pieces.map(|piece| piece.into_iter().map(|t| t.text).collect()).collect()
     }
 
     #[test]
@@ -419,10 +338,7 @@ mod tests {
         assert!(wide.contains(row), "{wide}");
         for text in [&stacked, &wide] {
             assert!(text.contains("the tutorial's hello_server.py"), "{text}");
-            assert!(
-                !text.contains("listings/") && !text.contains('\x1b'),
-                "{text}"
-            );
+            assert!(!text.contains("listings/") && !text.contains('\x1b'), "{text}");
         }
         let coloured = view(&source, 120, Paint::always());
         assert!(coloured.contains("\x1b[35mimport\x1b[0m"), "{coloured}");
@@ -444,16 +360,11 @@ mod tests {
         assert_eq!(wrapped(line, true, width(line)), [line]);
         assert_eq!(wrapped("", false, 10), [""]);
         let line = "    default_addr: DefaultAddr::Fixed(\"127.0.0.1:8888\"),";
-        let pieces = [
-            "    default_addr: DefaultAddr::Fixed(",
-            "    \u{21aa} \"127.0.0.1:8888\"),",
-        ];
+        let pieces = ["    default_addr: DefaultAddr::Fixed(", "    \u{21aa} \"127.0.0.1:8888\"),"];
         assert_eq!(wrapped(line, false, 40), pieces);
         // Deep indentation gives way in a narrow column.
         let line = format!("{}if send_data == b\"0\" {{ break; }}", " ".repeat(16));
-        assert!(wrapped(&line, false, 20)
-            .iter()
-            .all(|piece| width(piece) <= 20));
+        assert!(wrapped(&line, false, 20).iter().all(|piece| width(piece) <= 20));
     }
 
     #[test]
@@ -461,19 +372,11 @@ mod tests {
         let line = "let s = \"连接已经建立连接已经建立 and more words\";";
         for columns in [14, 20, 26] {
             let lines = wrapped(line, false, columns);
-            assert!(
-                lines.iter().all(|piece| width(piece) <= columns),
-                "{lines:?}"
-            );
-            let words = lines
-                .iter()
-                .map(|l| l.trim_start().trim_start_matches(CONTINUED));
+            assert!(lines.iter().all(|piece| width(piece) <= columns), "{lines:?}");
+            let words = lines.iter().map(|l| l.trim_start().trim_start_matches(CONTINUED));
             let joined = words.collect::<Vec<_>>().join(" ");
             for word in ["let", "and", "more", "words\";"] {
-                assert!(
-                    joined.split(' ').any(|w| w == word),
-                    "{word} split: {lines:?}"
-                );
+                assert!(joined.split(' ').any(|w| w == word), "{word} split: {lines:?}");
             }
         }
         assert_eq!(
@@ -496,9 +399,7 @@ mod tests {
         let tokens = lex_lines(&lines, false);
         let shown = |columns| -> Vec<String> {
             let fitted = fit(&tokens, columns, true).into_iter();
-            fitted
-                .map(|l| l.into_iter().map(|t| t.text).collect())
-                .collect()
+            fitted.map(|l| l.into_iter().map(|t| t.text).collect()).collect()
         };
         assert_eq!(shown(80), lines, "each line fits: none is touched");
         let reflowed = shown(44);

@@ -92,10 +92,7 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 fn build_with_frame_pointers() -> Result<(), TaskError> {
     let flags = std::env::var("RUSTFLAGS").unwrap_or_default() + " -C force-frame-pointers=yes";
     workspace::build_programs(|cargo| {
-        cargo
-            .arg("--target-dir")
-            .arg(build_dir())
-            .env("RUSTFLAGS", flags.trim());
+        cargo.arg("--target-dir").arg(build_dir()).env("RUSTFLAGS", flags.trim());
     })
 }
 
@@ -144,12 +141,7 @@ impl Side {
     /// has them, for Rust).
     fn new(python: Option<PathBuf>, dir: &Path, pairing: &'static Pairing, stack: bool) -> Side {
         let stack = stack && python.is_none();
-        Side {
-            python,
-            dir: dir.to_path_buf(),
-            pairing,
-            stack,
-        }
+        Side { python, dir: dir.to_path_buf(), pairing, stack }
     }
 
     fn lang(&self) -> &'static str {
@@ -164,11 +156,7 @@ impl Side {
     /// that traces run at the same time, the tests', do not mix), or where
     /// the finished trace is kept, the last run's (`running`).
     fn trace_file(&self, program: &str, running: bool) -> PathBuf {
-        let id = if running {
-            format!(".{}", std::process::id())
-        } else {
-            String::new()
-        };
+        let id = if running { format!(".{}", std::process::id()) } else { String::new() };
         let name = format!("{}-{}-{program}{id}.strace", self.pairing.name, self.lang());
         self.dir.join(name)
     }
@@ -179,9 +167,7 @@ impl Side {
             None => Command::new(traced_program(program.name)?),
             Some(python) => {
                 // The code alone: its comment lines would add to Python's start-up.
-                let tracer = include_str!("line_tracer.py")
-                    .lines()
-                    .filter(|l| !l.starts_with('#'));
+                let tracer = include_str!("line_tracer.py").lines().filter(|l| !l.starts_with('#'));
                 let tracer: String = tracer.map(|line| format!("{line}\n")).collect();
                 let mut command = Command::new(python);
                 command.args(["-c", &tracer]).arg(program.peer());
@@ -201,20 +187,10 @@ impl Side {
 
     /// Reads a finished trace and keeps it under its lasting name.
     fn take_trace(&self, program: &str) -> Result<(String, PathBuf), TaskError> {
-        let (running, kept) = (
-            self.trace_file(program, true),
-            self.trace_file(program, false),
-        );
+        let (running, kept) = (self.trace_file(program, true), self.trace_file(program, false));
         let text = workspace::read(&running)?;
         // A rename replaces the file whole; should it fail, the running name stays.
-        Ok((
-            text,
-            if std::fs::rename(&running, &kept).is_ok() {
-                kept
-            } else {
-                running
-            },
-        ))
+        Ok((text, if std::fs::rename(&running, &kept).is_ok() { kept } else { running }))
     }
 }
 
@@ -223,11 +199,7 @@ impl Side {
 /// running untraced.
 fn end_tracees(pid: u32) {
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
-    for pid in children
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|pid| pid.parse().ok())
-    {
+    for pid in children.unwrap_or_default().split_whitespace().filter_map(|pid| pid.parse().ok()) {
         harness::terminate(pid);
     }
 }
@@ -243,27 +215,10 @@ struct Run {
 /// its packets while `capture` is wanted and possible (else it holds why
 /// not).
 fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
-    let mut stage = Tracing {
-        side,
-        capture,
-        capturing: None,
-        port: 0,
-    };
-    session::play(
-        side.pairing,
-        side.pairing.runs[0],
-        &mut stage,
-        "xtask-trace",
-    )?;
-    let (port, packets) = (
-        stage.port,
-        stage.capturing.take().map(packets::Capture::finish),
-    );
-    Ok(Run {
-        python: side.python.is_some(),
-        port,
-        packets,
-    })
+    let mut stage = Tracing { side, capture, capturing: None, port: 0 };
+    session::play(side.pairing, side.pairing.runs[0], &mut stage, "xtask-trace")?;
+    let (port, packets) = (stage.port, stage.capturing.take().map(packets::Capture::finish));
+    Ok(Run { python: side.python.is_some(), port, packets })
 }
 
 /// The stage of one side's run: every program under strace, the packets
@@ -307,13 +262,7 @@ fn report(
 ) -> Result<Report, TaskError> {
     let pairing = python.pairing;
     let (tables, diagrams, files) = (Vec::new(), Vec::new(), Vec::new());
-    let mut report = Report {
-        pairing: pairing.name,
-        tables,
-        diagrams,
-        notes,
-        files,
-    };
+    let mut report = Report { pairing: pairing.name, tables, diagrams, notes, files };
     for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
         let name = program.name;
         let source = workspace::read(&compare::groups::main_rs(name))?;
@@ -321,28 +270,19 @@ fn report(
         let mut rows = Vec::new();
         let (python_trace, python_file) = python.take_trace(name)?;
         let python_calls = strace::parse(&python_trace);
-        rows::add_python(
-            &mut rows,
-            &python_calls,
-            &workspace::read(&program.peer())?,
-            &groups,
-        );
+        rows::add_python(&mut rows, &python_calls, &workspace::read(&program.peer())?, &groups);
         let (rust_trace, rust_file) = rust.take_trace(name)?;
         let rust_calls = strace::parse(&rust_trace);
         let calls = if rust.stack { &rust_calls[..] } else { &[] };
         let lines = rows::Lines::resolve(calls, &traced_program(name)?, name)?;
         rows::add_rust(&mut rows, &rust_calls, &lines, &source, &groups);
         rows.sort_by_key(|row| row.place);
-        let title = format!(
-            "{name}: tests/peers/{} (Python) ↔ {} (Rust)",
-            program.listing, lines.main_rs
-        );
+        let title =
+            format!("{name}: tests/peers/{} (Python) ↔ {} (Rust)", program.listing, lines.main_rs);
         report.tables.push((title, rows));
         report.files.extend([python_file, rust_file]);
     }
-    let client = pairing
-        .client
-        .map_or("http-get (xtask)", |client| client.name);
+    let client = pairing.client.map_or("http-get (xtask)", |client| client.name);
     for run in runs {
         if let Some(packets) = &run.packets {
             let lang = if run.python { "Python" } else { "Rust" };

@@ -49,22 +49,18 @@ impl Capture {
         // a busy machine may hold it back: first wait (at most 5 s) for the
         // end the run must have had, a FIN from each side or a reset (TCP),
         // the datagram and its reply (UDP) …
-        let _ = self
-            .process
-            .wait_for("the close", Duration::from_secs(5), |p| {
-                let text = String::from_utf8_lossy(&p.stdout);
-                text.matches("Flags [F").count() >= 2
-                    || text.contains("Flags [R")
-                    || text.matches(": UDP, length").count() >= 2
-            });
+        let _ = self.process.wait_for("the close", Duration::from_secs(5), |p| {
+            let text = String::from_utf8_lossy(&p.stdout);
+            text.matches("Flags [F").count() >= 2
+                || text.contains("Flags [R")
+                || text.matches(": UDP, length").count() >= 2
+        });
         // … then until nothing new has come for a moment (at most 3 s).
         for _ in 0..10 {
             let seen = self.process.printed(|p| p.stdout.len());
             let quiet = self
                 .process
-                .wait_for("more packets", Duration::from_millis(300), |p| {
-                    p.stdout.len() > seen
-                })
+                .wait_for("more packets", Duration::from_millis(300), |p| p.stdout.len() > seen)
                 .is_err();
             if quiet {
                 break;
@@ -96,10 +92,7 @@ pub struct Packet {
 pub fn parse(text: &str, port: u16) -> Vec<Packet> {
     let mut packets: Vec<(Packet, Vec<u8>)> = Vec::new();
     for line in text.lines() {
-        if let Some((_, hex)) = line
-            .trim_start()
-            .strip_prefix("0x")
-            .and_then(|l| l.split_once(':'))
+        if let Some((_, hex)) = line.trim_start().strip_prefix("0x").and_then(|l| l.split_once(':'))
         {
             let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
             let bytes = digits
@@ -110,9 +103,7 @@ pub fn parse(text: &str, port: u16) -> Vec<Packet> {
             }
             continue;
         }
-        let rest = line
-            .strip_prefix("IP ")
-            .or_else(|| line.strip_prefix("IP6 "));
+        let rest = line.strip_prefix("IP ").or_else(|| line.strip_prefix("IP6 "));
         let Some((ends, details)) = rest.and_then(|rest| rest.split_once(": ")) else {
             continue;
         };
@@ -122,25 +113,13 @@ pub fn parse(text: &str, port: u16) -> Vec<Packet> {
         let from_server = source.ends_with(&format!(".{port}"));
         let peer = if from_server { target } else { source };
         let field = |name: &str| {
-            details
-                .split(", ")
-                .find_map(|part| part.strip_prefix(name))
-                .map(str::to_string)
+            details.split(", ").find_map(|part| part.strip_prefix(name)).map(str::to_string)
         };
         let length = field("length ").and_then(|l| l.split_whitespace().next()?.parse().ok());
         // tcpdump's flag letters as names: `S.` → `SYN-ACK`.
-        let kind = match details
-            .strip_prefix("Flags [")
-            .and_then(|f| f.split_once(']'))
-        {
+        let kind = match details.strip_prefix("Flags [").and_then(|f| f.split_once(']')) {
             Some((flags, _)) => {
-                let names = [
-                    ('S', "SYN"),
-                    ('F', "FIN"),
-                    ('R', "RST"),
-                    ('P', "PSH"),
-                    ('.', "ACK"),
-                ];
+                let names = [('S', "SYN"), ('F', "FIN"), ('R', "RST"), ('P', "PSH"), ('.', "ACK")];
                 let names = names.iter().filter(|(letter, _)| flags.contains(*letter));
                 names.map(|(_, name)| *name).collect::<Vec<_>>().join("-")
             }
@@ -173,40 +152,20 @@ pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> Str
     let labels: Vec<String> = packets
         .iter()
         .map(|packet| {
-            let seq = packet
-                .seq
-                .as_ref()
-                .map_or(String::new(), |seq| format!(" seq {seq}"));
-            let ack = packet
-                .ack
-                .as_ref()
-                .map_or(String::new(), |ack| format!(" ack {ack}"));
+            let seq = packet.seq.as_ref().map_or(String::new(), |seq| format!(" seq {seq}"));
+            let ack = packet.ack.as_ref().map_or(String::new(), |ack| format!(" ack {ack}"));
             let carried = preview(&packet.payload, 20, false);
             let data = packet.length > 0 || packet.kind == "UDP";
-            let data = if data {
-                format!(" len {} {carried}", packet.length)
-            } else {
-                String::new()
-            };
+            let data =
+                if data { format!(" len {} {carried}", packet.length) } else { String::new() };
             format!("{}{seq}{ack}{data}", packet.kind)
         })
         .collect();
     // Every arrow as long as the longest label needs, so the lanes align.
-    let span = labels
-        .iter()
-        .map(|l| width(l) + 6)
-        .max()
-        .unwrap_or(0)
-        .max(56);
+    let span = labels.iter().map(|l| width(l) + 6).max().unwrap_or(0).max(56);
     let client_port = packets.first().map_or("?", |p| p.peer_port.as_str());
-    let (left, right) = (
-        format!("{client} (:{client_port})"),
-        format!("{server} (:{port})"),
-    );
-    let mut out = format!(
-        " {}{right}\n",
-        pad(&left, span + 2 - width(&right).min(span))
-    );
+    let (left, right) = (format!("{client} (:{client_port})"), format!("{server} (:{port})"));
+    let mut out = format!(" {}{right}\n", pad(&left, span + 2 - width(&right).min(span)));
     if packets.is_empty() {
         out.push_str(" (没有抓到数据包 / no packets captured)\n");
     }

@@ -55,19 +55,10 @@ pub fn text(report: &Report, total: usize) -> String {
         let _ = writeln!(out, "! {note}");
     }
     for (title, rows) in &report.tables {
-        let _ = writeln!(
-            out,
-            "\n## {title}\n  {} │ {}",
-            pad(HEADS[0], column),
-            HEADS[1]
-        );
+        let _ = writeln!(out, "\n## {title}\n  {} │ {}", pad(HEADS[0], column), HEADS[1]);
         for row in rows {
             let _ = writeln!(out, "{}", "─".repeat(total));
-            for line in row
-                .title
-                .iter()
-                .flat_map(|line| wrap_text(&expand_tabs(line), total))
-            {
+            for line in row.title.iter().flat_map(|line| wrap_text(&expand_tabs(line), total)) {
                 let _ = writeln!(out, "{line}");
             }
             let wrapped = |cell| -> Vec<String> {
@@ -119,19 +110,12 @@ pub fn html(report: &Report) -> String {
         for row in rows {
             let title: Vec<String> = row.title.iter().map(|l| expand_tabs(l)).collect();
             let title = escape(&title.join("\n"));
-            let _ = write!(
-                page,
-                "<tr><th colspan=\"2\"><pre>{title}</pre></th></tr>\n<tr>"
-            );
+            let _ = write!(page, "<tr><th colspan=\"2\"><pre>{title}</pre></th></tr>\n<tr>");
             for (side, cell) in [("Python", &row.python), ("Rust", &row.rust)] {
                 let lines = cell_lines(cell, row);
                 let lines = lines.iter().map(|l| format!("<div>{}</div>", escape(l)));
                 let body = lines.collect::<String>();
-                let body = if body.is_empty() {
-                    "<div>—</div>".to_string()
-                } else {
-                    body
-                };
+                let body = if body.is_empty() { "<div>—</div>".to_string() } else { body };
                 let _ = write!(page, "<td data-side=\"{side}\">{body}</td>");
             }
             page.push_str("</tr>\n");
@@ -168,23 +152,11 @@ mod tests {
             files: Vec::new(),
         };
         let page = html(&report);
-        assert!(
-            page.contains("print(&#39;&lt;b&gt;&amp;&lt;/b&gt;&#39;)"),
-            "{page}"
-        );
-        assert!(
-            page.contains("&lt;note&gt;") && page.contains("── SYN ─▶"),
-            "{page}"
-        );
-        assert!(
-            !page.contains("http://") && !page.contains("https://"),
-            "{page}"
-        );
+        assert!(page.contains("print(&#39;&lt;b&gt;&amp;&lt;/b&gt;&#39;)"), "{page}");
+        assert!(page.contains("&lt;note&gt;") && page.contains("── SYN ─▶"), "{page}");
+        assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
         assert!(page.contains("<meta name=\"viewport\""), "{page}");
         let text = text(&report, 80);
-        assert!(
-            text.contains("─\nprint('<b>&</b>')\n") && text.contains("── SYN ─▶│"),
-            "{text}"
-        );
+        assert!(text.contains("─\nprint('<b>&</b>')\n") && text.contains("── SYN ─▶│"), "{text}");
     }
 }

@@ -23,11 +23,7 @@ pub enum Place {
     /// A listing line: `after` is the group it is or follows, `kind` 0 the
     /// group itself, 1 a line only the test peer has, 2 Rust outside the
     /// groups; `line` orders lines of one kind.
-    Code {
-        after: Option<usize>,
-        kind: u8,
-        line: usize,
-    },
+    Code { after: Option<usize>, kind: u8, line: usize },
     /// Python after its last line (the interpreter ending).
     Exit,
     /// A call no line can be named for.
@@ -55,11 +51,7 @@ impl Cell {
         };
         // Writes in a row to one fd that make up one line (written piece
         // by piece) are one entry: how many, and what they wrote in all.
-        match (
-            strace::written(call),
-            self.writes.as_mut(),
-            self.calls.last_mut(),
-        ) {
+        match (strace::written(call), self.writes.as_mut(), self.calls.last_mut()) {
             (Some((fd, bytes)), Some((last_fd, count, all)), Some(last))
                 if fd == *last_fd && !all.ends_with(b"\n") =>
             {
@@ -86,9 +78,7 @@ impl Cell {
     pub fn others_line(&self) -> String {
         let mut counted: Vec<(&String, &usize)> = self.others.iter().collect();
         counted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let counted = counted
-            .iter()
-            .map(|(name, count)| format!("{name} {count}"));
+        let counted = counted.iter().map(|(name, count)| format!("{name} {count}"));
         counted.collect::<Vec<_>>().join(", ")
     }
 }
@@ -104,19 +94,11 @@ pub struct Row {
 
 /// The row at `place`, added (titled by `title`) where there is none yet.
 fn row(rows: &mut Vec<Row>, place: Place, title: impl FnOnce() -> Vec<String>) -> &mut Row {
-    let index = rows
-        .iter()
-        .position(|row| row.place == place)
-        .unwrap_or_else(|| {
-            let (python, rust) = (Cell::default(), Cell::default());
-            rows.push(Row {
-                place,
-                title: title(),
-                python,
-                rust,
-            });
-            rows.len() - 1
-        });
+    let index = rows.iter().position(|row| row.place == place).unwrap_or_else(|| {
+        let (python, rust) = (Cell::default(), Cell::default());
+        rows.push(Row { place, title: title(), python, rust });
+        rows.len() - 1
+    });
     &mut rows[index]
 }
 
@@ -136,15 +118,9 @@ fn title_of(place: Place, groups: &[Group]) -> Vec<String> {
 /// For each line of the Python peer (1-based), the group quoting it,
 /// however tabs and spaces were normalised.
 fn peer_groups(peer: &str, groups: &[Group]) -> Vec<Option<usize>> {
-    let squeezed = |line: &str| {
-        line.chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-    };
-    let quoted: Vec<Vec<String>> = groups
-        .iter()
-        .map(|g| g.python.iter().map(|l| squeezed(l)).collect())
-        .collect();
+    let squeezed = |line: &str| line.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let quoted: Vec<Vec<String>> =
+        groups.iter().map(|g| g.python.iter().map(|l| squeezed(l)).collect()).collect();
     let mut cursor = 0;
     let mut found = vec![None];
     for line in peer.lines().map(squeezed) {
@@ -154,9 +130,9 @@ fn peer_groups(peer: &str, groups: &[Group]) -> Vec<Option<usize>> {
         // `s.sendto(d,address(…))` is `s.sendto(d,(…))`.
         let hit = match line.split_once("address(") {
             _ if line.is_empty() => None,
-            Some((call, _)) if call.ends_with(['(', ',']) => order
-                .clone()
-                .find(|&index| quoted[index].iter().any(|q| q.starts_with(call))),
+            Some((call, _)) if call.ends_with(['(', ',']) => {
+                order.clone().find(|&index| quoted[index].iter().any(|q| q.starts_with(call)))
+            }
             Some(_) => None,
             None => order.clone().find(|&index| quoted[index].contains(&line)),
         };
@@ -183,21 +159,11 @@ pub fn add_python(rows: &mut Vec<Row>, calls: &[Call], peer: &str, groups: &[Gro
             Some(&line) => {
                 let line = line as usize;
                 match matched.get(line).copied().flatten() {
-                    Some(group) => Place::Code {
-                        after: Some(group),
-                        kind: 0,
-                        line: 0,
-                    },
+                    Some(group) => Place::Code { after: Some(group), kind: 0, line: 0 },
                     None => {
-                        let after = matched[..line.min(matched.len())]
-                            .iter()
-                            .rev()
-                            .find_map(|g| *g);
-                        Place::Code {
-                            after,
-                            kind: 1,
-                            line,
-                        }
+                        let after =
+                            matched[..line.min(matched.len())].iter().rev().find_map(|g| *g);
+                        Place::Code { after, kind: 1, line }
                     }
                 }
             }
@@ -205,12 +171,8 @@ pub fn add_python(rows: &mut Vec<Row>, calls: &[Call], peer: &str, groups: &[Gro
         };
         let title = || match place {
             Place::Code { kind: 1, line, .. } => {
-                let text = peer_lines
-                    .get(line.saturating_sub(1))
-                    .map_or("", |l| l.trim());
-                vec![format!(
-                    "{text}    ← 仅测试用的程序有这一行 / test peer only"
-                )]
+                let text = peer_lines.get(line.saturating_sub(1)).map_or("", |l| l.trim());
+                vec![format!("{text}    ← 仅测试用的程序有这一行 / test peer only")]
             }
             _ => title_of(place, groups),
         };
@@ -234,10 +196,8 @@ impl Lines {
         let binary_name = format!("/{}", name.unwrap_or_default());
         let main_rs = format!("crates/{krate}/src/main.rs");
         let frames = calls.iter().flat_map(|call| &call.stack);
-        let mut offsets: Vec<u64> = frames
-            .filter(|(file, _)| file.ends_with(&binary_name))
-            .map(|f| f.1)
-            .collect();
+        let mut offsets: Vec<u64> =
+            frames.filter(|(file, _)| file.ends_with(&binary_name)).map(|f| f.1).collect();
         offsets.sort_unstable();
         offsets.dedup();
         let mut lines = HashMap::new();
@@ -266,22 +226,13 @@ impl Lines {
                 lines.insert(offset, found.get(&address).copied().flatten());
             }
         }
-        Ok(Lines {
-            binary: binary_name,
-            main_rs,
-            lines,
-        })
+        Ok(Lines { binary: binary_name, main_rs, lines })
     }
 
     /// The innermost `main.rs` line on a call's stack.
     fn line_of(&self, call: &Call) -> Option<usize> {
-        let frames = call
-            .stack
-            .iter()
-            .filter(|(file, _)| file.ends_with(&self.binary));
-        frames
-            .filter_map(|(_, offset)| self.lines.get(offset).copied().flatten())
-            .next()
+        let frames = call.stack.iter().filter(|(file, _)| file.ends_with(&self.binary));
+        frames.filter_map(|(_, offset)| self.lines.get(offset).copied().flatten()).next()
     }
 }
 
@@ -300,9 +251,7 @@ fn address(elf: &[u8], offset: u64) -> Option<u64> {
         let at = table + index * entry;
         let (start, size) = (word(at + 8, 8)?, word(at + 32, 8)?);
         let loaded = word(at, 4)? == 1 && (start..start + size).contains(&offset);
-        loaded
-            .then(|| Some(offset - start + word(at + 16, 8)?))
-            .flatten()
+        loaded.then(|| Some(offset - start + word(at + 16, 8)?)).flatten()
     })
 }
 
@@ -317,14 +266,10 @@ fn read_addr2line(output: &str, main_rs: &str) -> HashMap<u64, Option<usize>> {
             if let Some(address) = current {
                 found.insert(address, None);
             }
-        } else if let Some((_, number)) = line
-            .rsplit_once(':')
-            .filter(|(file, _)| file.ends_with(main_rs))
+        } else if let Some((_, number)) =
+            line.rsplit_once(':').filter(|(file, _)| file.ends_with(main_rs))
         {
-            let number = number
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.parse().ok());
+            let number = number.split_whitespace().next().and_then(|n| n.parse().ok());
             if let Some(slot @ None) = current.and_then(|address| found.get_mut(&address)) {
                 *slot = number;
             }
@@ -349,20 +294,11 @@ pub fn add_rust(
         let place = match line {
             _ if !started => Place::StartUp,
             None => Place::Unattributed,
-            Some(line) => match groups
-                .iter()
-                .position(|g| (g.line..=g.last).contains(&line))
-            {
-                Some(group) => Place::Code {
-                    after: Some(group),
-                    kind: 0,
-                    line: 0,
-                },
-                None => Place::Code {
-                    after: groups.iter().rposition(|g| g.line < line),
-                    kind: 2,
-                    line,
-                },
+            Some(line) => match groups.iter().position(|g| (g.line..=g.last).contains(&line)) {
+                Some(group) => Place::Code { after: Some(group), kind: 0, line: 0 },
+                None => {
+                    Place::Code { after: groups.iter().rposition(|g| g.line < line), kind: 2, line }
+                }
             },
         };
         let title = || match place {
@@ -396,11 +332,7 @@ mod tests {
             cell.add(call, true);
         }
         assert_eq!(cell.calls.len(), 2, "{:?}", cell.calls);
-        assert!(
-            cell.calls[0].starts_with("write(2, …) ×2 = 13"),
-            "{:?}",
-            cell.calls
-        );
+        assert!(cell.calls[0].starts_with("write(2, …) ×2 = 13"), "{:?}", cell.calls);
         assert_eq!(cell.calls[1], "write(2, 5) = 5 \"next\\n\"");
     }
 
@@ -420,10 +352,7 @@ mod tests {
         let matched = peer_groups("import x\nweb.listen(5)   #最多\n", &groups);
         assert_eq!(matched, [None, None, Some(0)]);
         let groups = parse("// py: s.bind(('127.0.0.1',8888))\nlet a = 1;\n");
-        let matched = peer_groups(
-            "s.bind(address('127.0.0.1:8888'))\nh=address('x')\n",
-            &groups,
-        );
+        let matched = peer_groups("s.bind(address('127.0.0.1:8888'))\nh=address('x')\n", &groups);
         assert_eq!(matched, [None, Some(0), None]);
     }
 }

@@ -90,19 +90,10 @@ fn parse_call(pid: u32, text: &str) -> Option<Call> {
         Some((head, _)) if head.starts_with(['-', '?']) => head,
         _ => result,
     };
-    let marker = args
-        .iter()
-        .find_map(|arg| arg.trim_matches('"').strip_prefix("/@py-line/"));
+    let marker = args.iter().find_map(|arg| arg.trim_matches('"').strip_prefix("/@py-line/"));
     let marker = marker.map(|line| line.parse().unwrap_or(0));
     let (name, result) = (name.to_string(), result.to_string());
-    Some(Call {
-        pid,
-        name,
-        args,
-        result,
-        stack: Vec::new(),
-        marker,
-    })
+    Some(Call { pid, name, args, result, stack: Vec::new(), marker })
 }
 
 /// Splits `a, {b, c}, "d,e")...` at its top-level commas up to the
@@ -157,9 +148,7 @@ pub fn shown(call: &Call) -> Option<String> {
     let arg = |index: usize| call.args.get(index).map_or("", String::as_str);
     // What `-yy` says the first argument is: `TCP:[…]`, `pipe:[…]`, `/dev/pts/0`.
     let kind = arg(0).split_once('<').map_or("", |(_, kind)| kind);
-    let socket = ["TCP", "UDP", "socket:", "UNIX", "NETLINK"]
-        .iter()
-        .any(|p| kind.starts_with(p));
+    let socket = ["TCP", "UDP", "socket:", "UNIX", "NETLINK"].iter().any(|p| kind.starts_with(p));
     let listed = |calls: &str| calls.split_whitespace().any(|c| c == name);
     let fd = strip_fd(arg(0));
     let shown = match name {
@@ -217,11 +206,7 @@ fn address(arg: &str) -> String {
         Some(&arg[start..start + arg[start..].find(close)?])
     };
     let port = between("port=htons(", ")");
-    match (
-        port,
-        between("inet_addr(\"", "\""),
-        between("AF_INET6, \"", "\""),
-    ) {
+    match (port, between("inet_addr(\"", "\""), between("AF_INET6, \"", "\"")) {
         (Some(port), Some(ip), _) => format!("{ip}:{port}"),
         (Some(port), None, Some(ip)) => format!("[{ip}]:{port}"),
         _ => cut(arg, 30),
@@ -231,17 +216,12 @@ fn address(arg: &str) -> String {
 /// A socket option's value where it is short: a time-out as seconds or
 /// milliseconds.
 fn option_value(name: &str, value: &str) -> String {
-    let timeval = quoted(value)
-        .map(|(bytes, _)| bytes)
-        .filter(|b| b.len() >= 16);
+    let timeval = quoted(value).map(|(bytes, _)| bytes).filter(|b| b.len() >= 16);
     match timeval.filter(|_| name.contains("TIMEO")) {
         // struct timeval: seconds, then microseconds.
         Some(bytes) => {
             let field = |at: usize| {
-                bytes[at..at + 8]
-                    .iter()
-                    .rev()
-                    .fold(0u64, |n, &b| n << 8 | u64::from(b))
+                bytes[at..at + 8].iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b))
             };
             let (seconds, micros) = (field(0), field(8));
             if seconds == 0 && micros > 0 {
@@ -273,10 +253,7 @@ fn quoted(arg: &str) -> Option<(Vec<u8>, bool)> {
     let mut bytes = Vec::with_capacity(inner.len());
     let mut at = 0;
     while at < inner.len() {
-        let (next, rest) = (
-            inner.get(at + 1).copied(),
-            inner.get(at + 2..).unwrap_or_default(),
-        );
+        let (next, rest) = (inner.get(at + 1).copied(), inner.get(at + 2..).unwrap_or_default());
         let (byte, used) = match (inner[at], next) {
             (b'\\', Some(b'n')) => (b'\n', 2),
             (b'\\', Some(b'r')) => (b'\r', 2),
@@ -285,17 +262,13 @@ fn quoted(arg: &str) -> Option<(Vec<u8>, bool)> {
             (b'\\', Some(b'f')) => (0x0c, 2),
             (b'\\', Some(b'x')) => {
                 let digits = &rest[..rest.len().min(2)];
-                let hex = std::str::from_utf8(digits)
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex =
+                    std::str::from_utf8(digits).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
                 (hex.unwrap_or(b'?'), 2 + digits.len())
             }
             (b'\\', Some(b'0'..=b'7')) => {
-                let digits = 1 + rest
-                    .iter()
-                    .take(2)
-                    .take_while(|d| (b'0'..=b'7').contains(d))
-                    .count();
+                let digits =
+                    1 + rest.iter().take(2).take_while(|d| (b'0'..=b'7').contains(d)).count();
                 let octal = inner[at + 1..at + 1 + digits]
                     .iter()
                     .fold(0u32, |n, d| n * 8 + u32::from(d - b'0'));
@@ -359,25 +332,14 @@ mod tests {
     fn calls_stacks_markers_and_resumed_calls_are_read() {
         let calls = parse(SAMPLE);
         let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
-        let expected = [
-            "accept4",
-            "listen",
-            "newfstatat",
-            "read",
-            "write",
-            "write",
-            "setsockopt",
-        ];
+        let expected = ["accept4", "listen", "newfstatat", "read", "write", "write", "setsockopt"];
         assert_eq!(names, expected);
         assert_eq!(calls[0].stack.len(), 2);
         assert_eq!(calls[0].stack[1].1, 0x21c4e);
         assert_eq!(calls[2].marker, Some(12));
         assert_eq!(calls[2].result, "-1 ENOENT");
         let shown: Vec<Option<String>> = calls.iter().map(shown).collect();
-        assert_eq!(
-            shown[0].as_deref(),
-            Some("accept4(3) = 4 ← 127.0.0.1:60382")
-        );
+        assert_eq!(shown[0].as_deref(), Some("accept4(3) = 4 ← 127.0.0.1:60382"));
         assert_eq!(shown[1].as_deref(), Some("listen(3, 128) = 0"));
         assert_eq!(shown[3].as_deref(), Some("read(0, 8192) = 4 \"你\\n\""));
         let write = "write(1, 22) = 22 \"b'GET / HTTP/1.1\\r\\n'\\n\"";
