@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::harness::{occurrences, Attached, Process, Programs};
-use crate::paint::Paint;
 use crate::pairings::{self, Program, Role, CHAT_SERVER, CHAT_SERVER_CONNECTED, RECEIVED};
 use crate::session::{self, Event, Side, Stage};
+use crate::text::Paint;
 use crate::{out, workspace, Args, TaskError};
 
 pub const HELP: &str = include_str!("help/demo.txt");

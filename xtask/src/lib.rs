@@ -6,7 +6,6 @@ pub mod bench;
 pub mod compare;
 pub mod demo;
 pub mod harness;
-pub mod paint;
 pub mod pairings;
 pub mod session;
 pub mod text;

@@ -1,6 +1,8 @@
 //! Text as terminals and pages show it: how many columns a string takes
 //! (CJK and full-width characters take two), padding to a width, tabs
-//! expanded, and text escaped for HTML.
+//! expanded, colour, and text escaped for HTML.
+
+use std::io::IsTerminal;
 
 /// The display width of one character.
 pub fn char_width(ch: char) -> usize {
@@ -60,6 +62,49 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Whether to colour what a task prints, the same for every task: on a
+/// terminal that takes ANSI colour, unless `NO_COLOR` is set; never into a
+/// pipe or a file.
+#[derive(Clone, Copy)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    pub fn detect() -> Paint {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        Paint(
+            std::io::stdout().is_terminal() && !set("NO_COLOR") && takes_colour(cfg!(windows), set),
+        )
+    }
+
+    /// `text` in the SGR colour `code` (`"1"` bold, `"32"` green, …).
+    pub fn paint(self, code: &str, text: &str) -> String {
+        match self.0 && !code.is_empty() && !text.is_empty() {
+            true => format!("\x1b[{code}m{text}\x1b[0m"),
+            false => text.to_string(),
+        }
+    }
+
+    /// A heading line, bold.
+    pub fn header(self, text: &str) -> String {
+        format!("{}\n", self.paint("1", text))
+    }
+
+    /// A program's `[name]` label in its colour.
+    pub fn label(self, name: &str, colour: &str) -> String {
+        self.paint(colour, &format!("[{name}]"))
+    }
+}
+
+/// Whether the terminal takes ANSI colour. Unix terminals do. On Windows
+/// the console shows escape sequences as text unless asked (with
+/// `SetConsoleMode`, which needs `unsafe`): colour only where the terminal
+/// is known to take it: Windows Terminal (`WT_SESSION`), a Unix-like one
+/// such as mintty (`TERM`), ConEmu and Cmder (`ConEmuANSI=ON`).
+fn takes_colour(windows: bool, set: impl Fn(&str) -> bool) -> bool {
+    let conemu = std::env::var("ConEmuANSI").is_ok_and(|v| v == "ON");
+    !windows || set("WT_SESSION") || set("TERM") || conemu
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +119,14 @@ mod tests {
         assert_eq!(expand_tabs("中\tc"), "中  c");
         assert_eq!(expand_tabs("\t"), "    ");
         assert_eq!(escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn windows_consoles_get_colour_only_where_known_to_take_it() {
+        let none = |_: &str| false;
+        assert!(takes_colour(false, none));
+        assert!(!takes_colour(true, none));
+        assert!(takes_colour(true, |name: &str| name == "WT_SESSION"));
+        assert!(takes_colour(true, |name: &str| name == "TERM"));
     }
 }

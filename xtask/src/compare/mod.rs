@@ -12,9 +12,9 @@ pub mod terminal;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::paint::Paint;
 use crate::pairings::PROGRAMS;
 use crate::text::expand_tabs;
+use crate::text::Paint;
 use crate::{out, workspace, Args, TaskError};
 use groups::{groups_of, program, Group};
 
@@ -154,7 +154,7 @@ fn problems(krate: &str, listings: Option<&Path>) -> Result<Vec<String>, TaskErr
     match readme(krate)?.2 {
         None => found.push(format!("crates/{krate}/README.md: no compare table between the markers")),
         Some(table) if table != render_markdown(&groups) => found.push(format!(
-            "crates/{krate}/README.md: the compare table is out of date (run `cargo xtask compare --markdown {krate}`)"
+            "crates/{krate}/README.md: the compare table is out of date (run `cargo xtask compare --update-readmes`)"
         )),
         Some(_) => {}
     }
@@ -184,24 +184,20 @@ fn problems(krate: &str, listings: Option<&Path>) -> Result<Vec<String>, TaskErr
 }
 
 /// Writes each crate's current section into its README, between the
-/// markers (added at the end, under a heading, where there are none yet).
+/// markers.
 fn update_readmes() -> Result<(), TaskError> {
     for program in PROGRAMS {
         let krate = program.name;
         let (path, readme, _) = readme(krate)?;
         let table = render_markdown(&groups_of(krate)?);
-        let updated = match readme.split_once(TABLE_BEGIN) {
-            Some((before, after)) => {
-                let after = after.split_once(TABLE_END).map_or("\n", |(_, rest)| rest);
-                format!("{before}{TABLE_BEGIN}\n{table}{TABLE_END}{after}")
-            }
-            None => format!(
-                "{}\n\n## Line by line\n\nEach listing line or run of lines, then the Rust that does its job \
-                 (`cargo xtask compare {krate}` shows the same in the terminal, `--html` as a page).\n\n\
-                 {TABLE_BEGIN}\n{table}{TABLE_END}\n",
-                readme.trim_end()
-            ),
-        };
+        let (before, after) = readme.split_once(TABLE_BEGIN).ok_or_else(|| {
+            TaskError::failed(format!(
+                "{}: no `{TABLE_BEGIN}` to write the table after",
+                path.display()
+            ))
+        })?;
+        let after = after.split_once(TABLE_END).map_or("\n", |(_, rest)| rest);
+        let updated = format!("{before}{TABLE_BEGIN}\n{table}{TABLE_END}{after}");
         if updated != readme {
             workspace::write(&path, &updated)?;
             out(&format!("updated {}\n", path.display()));

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use super::groups::Group;
 use super::highlight::{chars, lex_lines, tokens, Kind, Token};
 use crate::harness::answer_of;
-use crate::paint::Paint;
+use crate::text::Paint;
 use crate::text::{char_width, expand_tabs, pad, width};
 
 /// The narrowest the view gets, and the widest.
@@ -329,28 +329,28 @@ mod tests {
     fn narrow_terminals_stack_each_group_and_wide_ones_show_two_columns() {
         // A listing line of 40 columns leaves too little beside it at 60.
         let source = SAMPLE.replace("s.listen(5)", "s.listen(5)  # 40 columns of listing line");
-        let stacked = view(&source, 60, Paint::plain());
+        let stacked = view(&source, 60, Paint(false));
         assert!(!stacked.contains('\u{2502}'), "{stacked}");
         let group = "\ns.bind(x)\ns.listen(5)  # 40 columns of listing line\n    // std binds";
         assert!(stacked.contains(group), "{stacked}");
-        let wide = view(&source, 100, Paint::plain());
+        let wide = view(&source, 100, Paint(false));
         let row = "s.listen(5)  # 40 columns of listing line \u{2502} let s = bind();";
         assert!(wide.contains(row), "{wide}");
         for text in [&stacked, &wide] {
             assert!(text.contains("the tutorial's hello_server.py"), "{text}");
             assert!(!text.contains("listings/") && !text.contains('\x1b'), "{text}");
         }
-        let coloured = view(&source, 120, Paint::always());
+        let coloured = view(&source, 120, Paint(true));
         assert!(coloured.contains("\x1b[35mimport\x1b[0m"), "{coloured}");
     }
 
     #[test]
     fn widths_outside_60_to_240_are_clamped_and_lines_fit() {
-        let narrow = view(SAMPLE, 10, Paint::plain());
+        let narrow = view(SAMPLE, 10, Paint(false));
         assert!(narrow.lines().all(|l| width(l) <= MIN_COLUMNS));
         assert!(narrow.lines().any(|l| width(l) == MIN_COLUMNS));
         assert!(narrow.contains("s.listen(5)"));
-        let wide = view(SAMPLE, 1000, Paint::plain());
+        let wide = view(SAMPLE, 1000, Paint(false));
         assert!(wide.lines().any(|l| width(l) == MAX_COLUMNS));
     }
 
