@@ -54,19 +54,23 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         rss.notes.push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
     }
     let mut rows = vec![rss];
+    let (starts, lines) = (settings.starts, settings.chat_lines);
     for program in ["hello-server", "chat-server", "udp-server"] {
+        let measure = Row::new(format!("{program} 启动到就绪 / start-up, ms"), 2);
         // Spawn to readiness line; stopped only after: its ending is not
         // part of its start.
-        rows.push(timed(&settings, &format!("{program} 启动到就绪 / start-up"), |side| {
+        rows.push(row(&settings, measure, starts, |side| {
             let started = Instant::now();
             let _ready = sides.start_server(side, program)?;
-            Ok(started.elapsed().as_secs_f64())
+            Ok(started.elapsed().as_secs_f64() * 1e3)
         })?);
     }
-    rows.push(timed(&settings, "一次 UDP 转换 / one UDP conversion", |side| {
-        udp_run(&sides, side)
+    let measure = Row::new("一次 UDP 转换 / one UDP conversion, ms", 2);
+    rows.push(row(&settings, measure, starts, |side| Ok(udp_run(&sides, side)? * 1e3))?);
+    let measure = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
+    rows.push(row(&settings, measure, 1, |side| {
+        Ok(lines as f64 / chat_run(&sides, side, lines)?.max(1e-9))
     })?);
-    rows.push(chat_row(&settings, &sides)?);
     for program in PROGRAMS.map(|program| program.name) {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         let size = std::fs::metadata(sides.programs.path(program)).ok();
@@ -122,23 +126,20 @@ fn table(rows: &[Row]) -> String {
     text
 }
 
-/// A row of `settings.starts` runs of `run` (seconds) per side and round,
-/// shown in milliseconds.
-fn timed(
+/// A row of `runs` measurements by `run` per side and round, the sides
+/// taking turns going first.
+fn row(
     settings: &Settings,
-    measure: &str,
+    mut row: Row,
+    runs: usize,
     mut run: impl FnMut(Side) -> Result<f64, TaskError>,
 ) -> Result<Row, TaskError> {
-    let mut row = Row::new(format!("{measure}, ms"), 2);
     for round in 0..settings.rounds {
-        progress(&format!("round {}/{}: {measure}", round + 1, settings.rounds));
+        progress(&format!("round {}/{}: {}", round + 1, settings.rounds, row.measure));
         for side in in_order(round, [Side::Rust, Side::Python]) {
-            for _ in 0..settings.starts {
-                let ms = run(side)? * 1e3;
-                match side {
-                    Side::Rust => row.rust.push(ms),
-                    Side::Python => row.python.push(ms),
-                }
+            for _ in 0..runs {
+                let value = run(side)?;
+                [&mut row.rust, &mut row.python][side as usize].push(value);
             }
         }
     }
@@ -166,27 +167,7 @@ fn udp_run(sides: &Sides, side: Side) -> Result<f64, TaskError> {
 }
 
 /// Lines typed into chat-server as fast as its stdin takes them, until
-/// chat-client has printed all of them.
-fn chat_row(settings: &Settings, sides: &Sides) -> Result<Row, TaskError> {
-    let lines = settings.chat_lines;
-    let mut row = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
-    for round in 0..settings.rounds {
-        for side in in_order(round, [Side::Rust, Side::Python]) {
-            progress(&format!(
-                "round {}/{}: chat, {side:?}, {lines} lines",
-                round + 1,
-                settings.rounds
-            ));
-            let per_second = lines as f64 / chat_run(sides, side, lines)?.max(1e-9);
-            match side {
-                Side::Rust => row.rust.push(per_second),
-                Side::Python => row.python.push(per_second),
-            }
-        }
-    }
-    Ok(row)
-}
-
+/// chat-client has printed all of them; seconds.
 fn chat_run(sides: &Sides, side: Side, count: usize) -> Result<f64, TaskError> {
     // ASCII lines: the listing's `recv(2014).decode()` dies when a read
     // splits a multi-byte character.
