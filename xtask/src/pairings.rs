@@ -5,8 +5,6 @@
 //! lines typed and what each side must print. A typed line or a prompt is
 //! written here, once.
 
-use std::path::PathBuf;
-
 use Role::{Client, Server};
 use Step::{Exits, ExitsUnlikeTheListing, Get, Prints, Reply, Says, Start, Stopped, Types};
 
@@ -57,11 +55,6 @@ pub struct Program {
 impl Program {
     const fn new(name: &'static str, listing: &'static str, prompt: Option<&'static str>) -> Self {
         Program { name, listing, prompt }
-    }
-
-    /// The Python peer in tests/peers/ that plays the listing.
-    pub fn peer(&self) -> PathBuf {
-        crate::workspace::root().join("tests/peers").join(self.listing)
     }
 }
 

@@ -7,12 +7,18 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::{run_to_end, HANG_GUARD};
+use crate::pairings::{Program, PROGRAMS};
 use crate::TaskError;
 
 /// The workspace's root folder (xtask sits in it).
 pub fn root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// The Python peer in tests/peers/ that plays `program`'s listing.
+pub fn peer(program: &Program) -> PathBuf {
+    root().join("tests/peers").join(program.listing)
 }
 
 /// Where `cargo build` put the programs: beside this binary (debug), or
@@ -54,7 +60,7 @@ pub fn cargo_build(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError
 pub fn build_programs(configure: impl FnOnce(&mut Command)) -> Result<(), TaskError> {
     cargo_build(|cargo| {
         cargo.arg("--bins");
-        for program in crate::pairings::PROGRAMS {
+        for program in PROGRAMS {
             cargo.args(["--package", program.name]);
         }
         configure(cargo);

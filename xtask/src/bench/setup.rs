@@ -101,7 +101,7 @@ impl Sides {
         let mut command = match pairings::program(program).filter(|_| side == Side::Python) {
             None => self.programs.command(program),
             Some(listing) => {
-                let mut script = Command::new(listing.peer());
+                let mut script = Command::new(crate::workspace::peer(listing));
                 script.env_remove("PYTHONUNBUFFERED");
                 let python = self.python.as_os_str();
                 wrapped(

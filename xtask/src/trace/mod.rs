@@ -170,7 +170,7 @@ impl Side {
                 let tracer = include_str!("line_tracer.py").lines().filter(|l| !l.starts_with('#'));
                 let tracer: String = tracer.map(|line| format!("{line}\n")).collect();
                 let mut command = Command::new(python);
-                command.args(["-c", &tracer]).arg(program.peer());
+                command.args(["-c", &tracer]).arg(workspace::peer(program));
                 command.env_remove("PYTHONUNBUFFERED");
                 command
             }
@@ -270,7 +270,12 @@ fn report(
         let mut rows = Vec::new();
         let (python_trace, python_file) = python.take_trace(name)?;
         let python_calls = strace::parse(&python_trace);
-        rows::add_python(&mut rows, &python_calls, &workspace::read(&program.peer())?, &groups);
+        rows::add_python(
+            &mut rows,
+            &python_calls,
+            &workspace::read(&workspace::peer(program))?,
+            &groups,
+        );
         let (rust_trace, rust_file) = rust.take_trace(name)?;
         let rust_calls = strace::parse(&rust_trace);
         let calls = if rust.stack { &rust_calls[..] } else { &[] };
