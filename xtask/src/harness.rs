@@ -210,9 +210,9 @@ impl Process {
             if left.is_zero() {
                 return None;
             }
-            if self.wait(left.min(Duration::from_millis(5)), |_| false) {
-                // Its output has ended: look again in a moment.
-                thread::sleep(Duration::from_millis(5));
+            // Its output ends as it exits: look again then, or in a moment.
+            if self.wait(left.min(Duration::from_millis(5)), |_| false) && self.exited().is_none() {
+                thread::sleep(Duration::from_millis(1));
             }
         }
         // The pipes close as the process goes: collect the rest.
