@@ -285,9 +285,11 @@ impl Proc {
     }
 
     /// Starts a server on `127.0.0.1:0` and waits for its readiness line.
-    pub fn server(command: Command) -> (Proc, SocketAddr) {
-        let (server, addr) = or_fail(Process::server(command));
-        (Proc(server), addr)
+    pub fn server(mut command: Command) -> (Proc, SocketAddr) {
+        command.arg("127.0.0.1:0");
+        let server = Proc::start(command);
+        let addr = server.wait_ready();
+        (server, addr)
     }
 
     /// Reads the readiness line, `listening on <addr>`, which must be the

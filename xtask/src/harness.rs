@@ -93,14 +93,6 @@ impl Process {
         Ok(Process { shown, child, stdin, typed: Vec::new(), printed, status: None })
     }
 
-    /// Starts a server on `127.0.0.1:0` and waits for its readiness line.
-    pub fn server(mut command: Command) -> Result<(Process, SocketAddr), String> {
-        command.arg("127.0.0.1:0");
-        let server = Process::start(command)?;
-        let addr = server.wait_ready()?;
-        Ok((server, addr))
-    }
-
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
