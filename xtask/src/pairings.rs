@@ -104,6 +104,10 @@ pub enum Step {
     Get,
     /// The script reads the reply to its GET: the listing's, byte for byte.
     Reply,
+    /// A person's pause, in milliseconds, before the next step (a slow
+    /// typist); none of the sessions here pauses: they type as soon as the
+    /// prompt is there.
+    Pause(u64),
     /// The side exits with this code.
     Exits(Role, i32),
     /// The side exits with this code; the listing's goes on (its

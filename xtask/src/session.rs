@@ -126,6 +126,11 @@ fn steps(
                 }
                 continue;
             }
+            Step::Pause(ms) => {
+                // The pause is the input: a person taking their time.
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                continue;
+            }
             Step::Prints(role, _) | Step::Types(role, _) | Step::Says(role, _) => role,
             Step::Exits(role, _) | Step::ExitsUnlikeTheListing(role, _) | Step::Stopped(role) => {
                 role

@@ -1,3 +1,4 @@
+// The compare pages' one script (page.rs puts it inline): hovering or tapping a line highlights its group; a tap pins it.
 (function(){
   var shown=null, pinned=null;
   function show(group){
