@@ -45,23 +45,42 @@ fn say(from: &mut Proc, to: &Proc, line: &str) {
     to.wait_stdout_count(&shown, seen + 1);
 }
 
-/// The tutorial's kind of chat: Chinese one way, English the other.
+/// The tutorial's kind of chat, Chinese one way and English the other:
+/// whether the server types the line, and the line.
+const CONVERSATION: [(bool, &str); 3] = [
+    (true, "你好，客户端"),
+    (false, "hello, server"),
+    (true, "第二条 second"),
+];
+
 fn converse(pair: &mut Pair) {
-    say(&mut pair.server, &pair.client, "你好，客户端");
-    say(&mut pair.client, &pair.server, "hello, server");
-    say(&mut pair.server, &pair.client, "第二条 second");
+    for (by_server, line) in CONVERSATION {
+        if by_server {
+            say(&mut pair.server, &pair.client, line);
+        } else {
+            say(&mut pair.client, &pair.server, line);
+        }
+    }
 }
 
-fn expected_server_stdout() -> String {
-    format!(
-        "{CHAT_SERVER_CONNECTED}{CHAT_PROMPT}{CHAT_PROMPT}{RECEIVED}hello, server\n{CHAT_PROMPT}"
-    )
-}
-
-fn expected_client_stdout() -> String {
-    format!(
-        "{CHAT_CLIENT_CONNECTED}{CHAT_PROMPT}{RECEIVED}你好，客户端\n{CHAT_PROMPT}{RECEIVED}第二条 second\n"
-    )
+/// What one side prints in `converse`: its connected line and a prompt,
+/// then a prompt again after each line it types and each line the other
+/// side types, as received.
+fn expected_stdout(server: bool) -> String {
+    let connected = if server {
+        CHAT_SERVER_CONNECTED
+    } else {
+        CHAT_CLIENT_CONNECTED
+    };
+    let mut expected = format!("{connected}{CHAT_PROMPT}");
+    for (by_server, line) in CONVERSATION {
+        if by_server == server {
+            expected.push_str(CHAT_PROMPT);
+        } else {
+            expected.push_str(&format!("{RECEIVED}{line}\n"));
+        }
+    }
+    expected
 }
 
 /// `ending` types `0`, which it sends and then ends (exit 0); `other`
@@ -74,8 +93,8 @@ fn end_with_0(ending: &mut Proc, other: &Proc) {
 
 /// Both sides printed the scripted conversation of `converse`, exactly.
 fn assert_conversation(pair: &Pair) {
-    pair.server.assert_stdout_eq(expected_server_stdout());
-    pair.client.assert_stdout_eq(expected_client_stdout());
+    pair.server.assert_stdout_eq(expected_stdout(true));
+    pair.client.assert_stdout_eq(expected_stdout(false));
 }
 
 #[test]
@@ -96,7 +115,7 @@ fn rust_pair_chats_both_ways_and_0_ends_both() {
     pair.client.assert_stderr_contains(PEER_CLOSED);
     pair.server.assert_stderr_lacks(PEER_CLOSED);
     // Nothing more was printed after the conversation and the 0.
-    pair.server.assert_stdout_eq(expected_server_stdout());
+    pair.server.assert_stdout_eq(expected_stdout(true));
 }
 
 #[test]
@@ -247,7 +266,9 @@ fn invalid_utf8_and_escape_sequences_from_the_server_are_shown_escaped() {
 
 #[test]
 fn the_server_chats_with_netcat() {
-    let has_nc = Command::new("nc").arg("-h").output().is_ok();
+    let mut nc_help = Command::new("nc");
+    nc_help.arg("-h");
+    let has_nc = xtask::harness::run_to_end(nc_help, HANG_GUARD).is_ok();
     if !has_nc {
         eprintln!("skipped: `nc` (netcat-openbsd) is not installed");
         return;

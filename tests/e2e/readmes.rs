@@ -62,6 +62,7 @@ const HEADINGS: &[(&str, &str)] = &[
     ("怎样读这张表", "Reading it"),
     ("release 编译设置", "Release profile"),
     ("任务怎样启动程序", "How tasks run programs"),
+    ("文件一览", "The files"),
 ];
 
 #[test]

@@ -1,64 +1,44 @@
 //! What every end-to-end test needs: the built binaries, the Python peers,
-//! processes that are always killed, waiting on output with a timeout, the
-//! texts the programs print, and assertions whose failure messages show the
-//! command, its stdin, exit status, stdout and stderr.
+//! the texts the programs print (from xtask's table of the pairings),
+//! processes that are always killed (xtask's harness, with assertions
+//! here), and failure messages that show the command, its stdin, exit
+//! status, stdout and stderr.
 
 use std::fmt::Display;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::process::{Command, ExitStatus};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for anything before it calls it a hang. A guard
-/// against hangs, not a performance claim.
-pub const HANG_GUARD: Duration = Duration::from_secs(10);
-
-// What the programs print, as the listings print it.
+use xtask::harness::{escaped, run_to_end, Process, Programs};
+pub use xtask::harness::{occurrences, HANG_GUARD};
+pub use xtask::pairings::{
+    CHAT_CLIENT_CONNECTED, CHAT_PROMPT, CHAT_SERVER_CONNECTED, CONVERTED, FROM, HELLO_BANNER,
+    NOT_A_TEMPERATURE, PEER_CLOSED, RECEIVED, TCP_PROMPT, TRY_A_NUMBER, UDP_BANNER, UDP_PROMPT,
+};
 
 /// The six programs, in the tutorial's order.
-pub const PROGRAMS: [&str; 6] = [
-    "hello-server",
-    "tcp-client",
-    "chat-server",
-    "chat-client",
-    "udp-server",
-    "udp-client",
-];
+pub const PROGRAMS: [&str; 6] = {
+    let p = xtask::pairings::PROGRAMS;
+    [
+        p[0].name, p[1].name, p[2].name, p[3].name, p[4].name, p[5].name,
+    ]
+};
 
 /// The tutorial's listing a program mirrors: `hello-server` → `hello_server.py`.
 pub fn listing_of(program: &str) -> String {
-    format!("{}.py", program.replace('-', "_"))
+    let listing = xtask::pairings::program(program).map(|p| p.listing);
+    listing
+        .unwrap_or_else(|| panic!("no program {program}"))
+        .to_string()
 }
 
 /// The reply every hello server sends.
-pub const HELLO_REPLY: &[u8] = b"HTTP/1.1 200 OK\r\n\r\nhello world";
-/// hello-server's first stdout line.
-pub const HELLO_BANNER: &str = "服务器等待客户端连接...\n";
-/// tcp-client's prompt (no colon, as in its listing).
-pub const TCP_PROMPT: &str = "请输入要发送的数据";
-/// The chat programs' prompt.
-pub const CHAT_PROMPT: &str = "请输入要发送的数据:";
-/// What tcp-client and the chat programs print before a received message.
-pub const RECEIVED: &str = "接收到的数据为: ";
-/// chat-server's line once its one client is connected.
-pub const CHAT_SERVER_CONNECTED: &str = "连接已经建立\n";
-/// chat-client's line once it is connected.
-pub const CHAT_CLIENT_CONNECTED: &str = "已连接\n";
-/// The chat programs' note on stderr when the other side has gone.
-pub const PEER_CLOSED: &str = "对方已关闭连接";
-/// udp-client's prompt.
-pub const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
-/// udp-server's first stdout line.
-pub const UDP_BANNER: &str = "绑定UDP到8888端口\n";
-/// What udp-server's reply starts with when it converted the input.
-pub const CONVERTED: &str = "转换后的温度(单位:华氏温度):";
-/// What udp-server's reply starts with when it could not.
-pub const NOT_A_TEMPERATURE: &str = "无法把输入转换为温度: ";
-/// What that reply ends with: what to type instead.
-pub const TRY_A_NUMBER: &str = "。请输入一个数字，例如 37 (type a number, such as 37)";
+pub const HELLO_REPLY: &[u8] = xtask::pairings::HELLO_REPLY.as_bytes();
 
 /// The text of all the messages a chat program printed, joined: each print
 /// is `RECEIVED`, the text, and one newline; prompts are left out.
@@ -73,9 +53,8 @@ pub fn chat_messages(proc: &Proc) -> String {
 
 /// The workspace's root folder.
 pub fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests package sits in the workspace root")
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(xtask::workspace::root)
 }
 
 /// Programs built elsewhere, run through a runner: with
@@ -83,22 +62,16 @@ pub fn workspace_root() -> &'static Path {
 /// starts `<folder>/<name>.exe` (or `<name>`), through
 /// `E2E_RUNNER=<program>` when that is set (`.ci/cross` runs the Windows
 /// build this way, with `.ci/wine-run` as the runner).
-fn programs_elsewhere() -> Option<PathBuf> {
-    std::env::var_os("E2E_PROGRAMS")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-}
-
-fn runner() -> Option<PathBuf> {
-    std::env::var_os("E2E_RUNNER")
-        .filter(|runner| !runner.is_empty())
+fn from_env(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|value| !value.is_empty())
         .map(PathBuf::from)
 }
 
 /// Whether the programs run through a runner, so a process id is the
 /// runner's and not the program's own as this OS knows it.
 pub fn through_a_runner() -> bool {
-    runner().is_some()
+    from_env("E2E_RUNNER").is_some()
 }
 
 /// Whether `/proc/<pid>` describes the programs: on Linux, started
@@ -116,22 +89,20 @@ pub fn proc_describes_programs(test: &str) -> bool {
     false
 }
 
-/// The path of a workspace binary, built once for the whole test run:
-/// `cargo test` builds only test harnesses, not the binaries themselves.
-pub fn bin(name: &str) -> PathBuf {
-    static BIN_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let dir = BIN_DIR.get_or_init(|| programs_elsewhere().map_or_else(build_binaries, Ok));
-    let dir = match dir {
-        Ok(dir) => dir,
-        Err(message) => panic!("{message}"),
-    };
-    let native = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let windows = dir.join(format!("{name}.exe"));
-    if programs_elsewhere().is_some() && !native.is_file() && windows.is_file() {
-        windows
-    } else {
-        native
-    }
+/// Where the workspace's binaries are: built once for the whole test run
+/// (`cargo test` builds only test harnesses, not the binaries themselves),
+/// or elsewhere (`E2E_PROGRAMS`).
+fn programs() -> &'static Programs {
+    static PROGRAMS: OnceLock<Result<Programs, String>> = OnceLock::new();
+    let found = PROGRAMS.get_or_init(|| {
+        let dir = match from_env("E2E_PROGRAMS") {
+            Some(dir) => dir,
+            None => build_binaries()?,
+        };
+        let runner = from_env("E2E_RUNNER");
+        Ok(Programs { dir, runner })
+    });
+    found.as_ref().unwrap_or_else(|message| panic!("{message}"))
 }
 
 fn build_binaries() -> Result<PathBuf, String> {
@@ -142,25 +113,20 @@ fn build_binaries() -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .ok_or_else(|| format!("no target folder above {}", exe.display()))?
         .to_path_buf();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--workspace", "--bins", "--quiet"])
-        .current_dir(workspace_root());
-    if dir.file_name().is_some_and(|name| name == "release") {
-        command.arg("--release");
-    }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{command:?} failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    let release = dir.file_name().is_some_and(|name| name == "release");
+    let built = xtask::workspace::cargo_build(|cargo| {
+        cargo.args(["--workspace", "--bins"]);
+        if release {
+            cargo.arg("--release");
+        }
+    });
+    built.map_err(|error| error.message().to_string())?;
     Ok(dir)
+}
+
+/// The path of a workspace binary.
+pub fn bin(name: &str) -> PathBuf {
+    programs().path(name)
 }
 
 /// Whether the programs under test are Windows programs (built for
@@ -175,14 +141,7 @@ pub fn programs_are_windows() -> bool {
 /// A command for one of the workspace's programs (through `E2E_RUNNER`
 /// when set).
 pub fn rust(name: &str) -> Command {
-    match runner() {
-        Some(runner) => {
-            let mut command = Command::new(runner);
-            command.arg(bin(name));
-            command
-        }
-        None => Command::new(bin(name)),
-    }
+    programs().command(name)
 }
 
 /// `rust(name)` for assert_cmd's one-shot assertions.
@@ -197,14 +156,12 @@ pub fn python3() -> Command {
     let found = FOUND.get_or_init(|| {
         let candidates: [&[&'static str]; 3] = [&["python3"], &["python"], &["py", "-3"]];
         for candidate in candidates {
-            let output = Command::new(candidate[0])
-                .args(&candidate[1..])
-                .arg("--version")
-                .output();
+            let mut command = Command::new(candidate[0]);
+            command.args(&candidate[1..]).arg("--version");
             // Python 3.4+ writes its version to stdout, older ones to stderr.
-            if let Ok(output) = output {
-                let version = [output.stdout, output.stderr].concat();
-                if output.status.success() && version.starts_with(b"Python 3") {
+            if let Ok(done) = run_to_end(command, HANG_GUARD) {
+                let version = done.stdout + &done.stderr;
+                if done.status.success() && version.starts_with("Python 3") {
                     return Ok(candidate.to_vec());
                 }
             }
@@ -298,92 +255,33 @@ pub fn open_fds(pid: u32) -> usize {
         .unwrap_or(0)
 }
 
-/// One output stream of a child, collected by a thread as it arrives.
-#[derive(Default)]
-struct Collected {
-    state: Mutex<(Vec<u8>, bool)>,
-    changed: Condvar,
-}
-
-impl Collected {
-    fn start(mut source: impl Read + Send + 'static) -> Arc<Collected> {
-        let collected = Arc::new(Collected::default());
-        let sink = Arc::clone(&collected);
-        thread::spawn(move || {
-            let mut chunk = [0u8; 8192];
-            loop {
-                let read = source.read(&mut chunk).unwrap_or(0);
-                let mut state = sink.state.lock().unwrap();
-                if read == 0 {
-                    state.1 = true;
-                } else {
-                    state.0.extend_from_slice(&chunk[..read]);
-                }
-                sink.changed.notify_all();
-                if read == 0 {
-                    return;
-                }
-            }
-        });
-        collected
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        self.state.lock().unwrap().0.clone()
-    }
-
-    /// Waits until `done` holds for the bytes so far (or the stream ends, or
-    /// the time is up); returns whether it held.
-    fn wait_for(&self, timeout: Duration, done: impl Fn(&[u8]) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.state.lock().unwrap();
-        loop {
-            if done(&state.0) {
-                return true;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if state.1 || left.is_zero() {
-                return false;
-            }
-            state = self.changed.wait_timeout(state, left).unwrap().0;
-        }
-    }
-}
-
 /// A running program whose stdin we write and whose stdout and stderr we
-/// read. Dropping it kills and reaps it, also when an assertion failed.
-pub struct Proc {
-    shown: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    /// Everything written to stdin so far, for the report.
-    typed: Vec<u8>,
-    stdout: Arc<Collected>,
-    stderr: Arc<Collected>,
-    status: Option<ExitStatus>,
+/// read: xtask's harness, with assertions that fail the test showing the
+/// report. Dropping it kills and reaps it, also when an assertion failed.
+pub struct Proc(Process);
+
+impl Deref for Proc {
+    type Target = Process;
+    fn deref(&self) -> &Process {
+        &self.0
+    }
+}
+
+impl DerefMut for Proc {
+    fn deref_mut(&mut self) -> &mut Process {
+        &mut self.0
+    }
+}
+
+/// A harness result, or the test fails with its message.
+#[track_caller]
+fn or_fail<T>(result: Result<T, String>) -> T {
+    result.unwrap_or_else(|message| panic!("{message}"))
 }
 
 impl Proc {
-    pub fn start(mut command: Command) -> Proc {
-        let shown = format!("{command:?}");
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-        let stdin = child.stdin.take();
-        let stdout = Collected::start(child.stdout.take().expect("piped stdout"));
-        let stderr = Collected::start(child.stderr.take().expect("piped stderr"));
-        Proc {
-            shown,
-            child,
-            stdin,
-            typed: Vec::new(),
-            stdout,
-            stderr,
-            status: None,
-        }
+    pub fn start(command: Command) -> Proc {
+        Proc(or_fail(Process::start(command)))
     }
 
     /// Starts a server on `127.0.0.1:0` and waits for its readiness line.
@@ -398,48 +296,18 @@ impl Proc {
     /// first line on stderr.
     #[track_caller]
     pub fn wait_ready(&self) -> SocketAddr {
-        self.stderr.wait_for(HANG_GUARD, |e| e.contains(&b'\n'));
-        let stderr = self.stderr_text();
-        let first = stderr.lines().next().unwrap_or_default();
-        match first
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.parse().ok())
-        {
-            Some(addr) => addr,
-            None => self.fail("no readiness line as first stderr line"),
-        }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+        or_fail(self.0.wait_ready())
     }
 
     pub fn stdout(&self) -> Vec<u8> {
-        self.stdout.bytes()
-    }
-
-    pub fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout()).into_owned()
-    }
-
-    pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.bytes()).into_owned()
+        self.0.stdout()
     }
 
     /// Waits until stdout holds `needle` `count` times; fails the test,
     /// showing everything, if it does not within the hang guard.
     #[track_caller]
     pub fn wait_stdout_count(&self, needle: &str, count: usize) {
-        let needle = needle.as_bytes();
-        if !self
-            .stdout
-            .wait_for(HANG_GUARD, |out| occurrences(out, needle) >= count)
-        {
-            self.fail(format!(
-                "expected {count}× {:?} on stdout",
-                String::from_utf8_lossy(needle)
-            ));
-        }
+        or_fail(self.0.wait_text(false, needle, count));
     }
 
     #[track_caller]
@@ -455,52 +323,19 @@ impl Proc {
     /// Waits until stderr holds `needle` `count` times.
     #[track_caller]
     pub fn wait_stderr_count(&self, needle: &str, count: usize) {
-        if !self.stderr.wait_for(HANG_GUARD, |err| {
-            occurrences(err, needle.as_bytes()) >= count
-        }) {
-            self.fail(format!("expected {count}× {needle:?} on stderr"));
-        }
+        or_fail(self.0.wait_text(true, needle, count));
     }
 
     /// Writes to the program's stdin.
     #[track_caller]
     pub fn type_in(&mut self, text: &[u8]) {
-        self.typed.extend_from_slice(text);
-        let stdin = self.stdin.as_mut().expect("stdin is still open");
-        if let Err(e) = stdin.write_all(text).and_then(|()| stdin.flush()) {
-            self.fail(format!("cannot write to stdin: {e}"));
-        }
-    }
-
-    /// Closes stdin: the program reads end of file.
-    pub fn close_stdin(&mut self) {
-        self.stdin = None;
+        or_fail(self.0.type_in(text));
     }
 
     /// Waits for the program to exit, and for its output to be complete.
     #[track_caller]
     pub fn wait_exit(&mut self) -> ExitStatus {
-        match self.try_wait_exit(HANG_GUARD) {
-            Some(status) => status,
-            None => self.fail(format!("still running after {HANG_GUARD:?}")),
-        }
-    }
-
-    /// Like `wait_exit`, but `None` if it is still running after `timeout`.
-    pub fn try_wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        // std cannot wait for an exit with a timeout: poll for it.
-        let child = &mut self.child;
-        let mut status = None;
-        poll_until(timeout, || {
-            status = child.try_wait().expect("try_wait");
-            status.is_some()
-        });
-        let status = status?;
-        self.status = Some(status);
-        // The pipes close when the process is gone: collect the rest.
-        self.stdout.wait_for(HANG_GUARD, |_| false);
-        self.stderr.wait_for(HANG_GUARD, |_| false);
-        Some(status)
+        or_fail(self.0.wait_exit(HANG_GUARD))
     }
 
     /// Waits for the exit like `wait_exit`, and also returns the CPU time
@@ -509,7 +344,7 @@ impl Proc {
     /// where there is no `/proc` (not Linux).
     #[track_caller]
     pub fn wait_exit_with_cpu_time(&mut self) -> (ExitStatus, Option<Duration>) {
-        let stat_path = format!("/proc/{}/stat", self.child.id());
+        let stat_path = format!("/proc/{}/stat", self.pid());
         let mut cpu = None;
         let mut no_proc = !proc_describes_programs("wait_exit_with_cpu_time");
         let zombie = no_proc
@@ -540,35 +375,12 @@ impl Proc {
         (status, if no_proc { None } else { cpu })
     }
 
-    /// Kills the program (SIGKILL) and reaps it.
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        if let Ok(status) = self.child.wait() {
-            self.status = Some(status);
-        }
-    }
-
-    /// Command, stdin, exit status, stdout and stderr, for failure messages.
-    pub fn report(&self) -> String {
-        let status = match self.status {
-            Some(status) => status.to_string(),
-            None => "still running".to_string(),
-        };
-        format!(
-            "command: {}\nstdin: {}\nstatus: {status}\n--- stdout ---\n{}\n--- stderr ---\n{}\n---",
-            self.shown,
-            escaped(&self.typed, 2000),
-            self.stdout_text(),
-            self.stderr_text()
-        )
-    }
-
     // Assertions: each failure shows what was expected and the report.
 
     /// Fails the test with `what` and the report.
     #[track_caller]
     pub fn fail(&self, what: impl Display) -> ! {
-        panic!("{what}\n{}", self.report())
+        panic!("{}", self.0.fail(what))
     }
 
     /// Fails the test with `what` and the report unless `holds`.
@@ -678,14 +490,6 @@ impl Proc {
     }
 }
 
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.status.is_none() {
-            self.kill();
-        }
-    }
-}
-
 /// Asserts two byte strings are equal, telling where they part.
 #[track_caller]
 pub fn assert_bytes_eq(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
@@ -735,36 +539,12 @@ fn difference(actual: &[u8], expected: &[u8]) -> Option<String> {
     Some(message)
 }
 
-/// Bytes as quoted text with escapes, cut after `limit` bytes.
-fn escaped(bytes: &[u8], limit: usize) -> String {
-    let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(limit)]);
-    let more = if bytes.len() > limit { "…" } else { "" };
-    format!("\"{}\"{more}", shown.escape_debug())
-}
-
-/// How often `needle` occurs in `haystack` (non-overlapping).
-pub fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
-    if needle.is_empty() {
-        return 0;
-    }
-    let mut count = 0;
-    let mut rest = haystack;
-    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
-        count += 1;
-        rest = &rest[at + needle.len()..];
-    }
-    count
-}
-
 /// Runs a short-lived command to its end with `input` on stdin.
 pub fn run(command: Command, input: &[u8]) -> Proc {
     let mut proc = Proc::start(command);
-    proc.typed.extend_from_slice(input);
     // The program may end without reading its input (a refused connection,
     // say): a closed pipe here is not the test's failure.
-    if let Some(stdin) = proc.stdin.as_mut() {
-        let _ = stdin.write_all(input);
-    }
+    let _ = proc.0.type_in(input);
     proc.close_stdin();
     proc.wait_exit();
     proc

@@ -8,9 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{python, rust, unused_addr, Proc, HANG_GUARD, RECEIVED};
-
-const PROMPT: &str = "请输入要发送的数据";
+use crate::support::{python, rust, unused_addr, Proc, HANG_GUARD, RECEIVED, TCP_PROMPT as PROMPT};
 
 /// tcp-client for `addr`, with `line` typed at once.
 fn tcp_client(addr: SocketAddr, line: &[u8]) -> Proc {
@@ -47,7 +45,7 @@ fn a_reply_from_a_server_that_keeps_its_side_open_is_printed_at_once() {
     let took = sent.elapsed();
     assert_eq!(
         client.stdout_text(),
-        format!("{PROMPT}接收到的数据为: hello, first piece\n"),
+        format!("{PROMPT}{RECEIVED}hello, first piece\n"),
         "{}",
         client.report()
     );

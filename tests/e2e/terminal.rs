@@ -9,11 +9,9 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{bin, python, rust, Proc};
-
-const PROMPT: &str = "请输入要发送的数据:";
-const RECEIVED: &str = "接收到的数据为: ";
-const PEER_CLOSED: &str = "对方已关闭连接";
+use crate::support::{
+    bin, python, rust, Proc, CHAT_PROMPT as PROMPT, PEER_CLOSED, RECEIVED, TCP_PROMPT,
+};
 /// The driver's own hang guard, and ours around it (a little longer).
 const DRIVER_GUARD: &str = "15";
 const SESSION_GUARD: Duration = Duration::from_secs(20);
@@ -137,62 +135,46 @@ fn waits(text: &str) -> String {
     format!("wait={text}")
 }
 
-#[test]
-fn a_chat_ended_by_0_leaves_both_terminals_tidy() {
-    let heard_hi = waits(&format!("{RECEIVED}hi"));
-    let heard_hello = waits(&format!("{RECEIVED}你好"));
-    let (server, client) = chat(
-        &[
-            &waits(PROMPT),
-            &heard_hi,
-            "pause=0.3",
-            "type=你好",
-            &waits(PEER_CLOSED),
-        ],
-        &[
-            &waits(PROMPT),
-            "pause=0.3",
-            "type=hi",
-            &heard_hello,
-            "pause=0.3",
-            "type=0",
-        ],
+/// The server says 你好 once it has heard hi, then waits for the client to
+/// leave; the client says hi, hears 你好, then ends as `ending` says. Both
+/// sessions end well and leave their terminals tidy.
+fn hi_then_hello(ending: &[&str]) -> (Session, Session) {
+    let (prompt, closed) = (waits(PROMPT), waits(PEER_CLOSED));
+    let (heard_hi, heard_hello) = (
+        waits(&format!("{RECEIVED}hi")),
+        waits(&format!("{RECEIVED}你好")),
     );
+    let server = [
+        prompt.as_str(),
+        &heard_hi,
+        "pause=0.3",
+        "type=你好",
+        &closed,
+    ];
+    let client = [
+        prompt.as_str(),
+        "pause=0.3",
+        "type=hi",
+        &heard_hello,
+        "pause=0.3",
+    ];
+    let (server, client) = chat(&server, &[&client[..], ending].concat());
     for session in [&server, &client] {
         session.assert_done();
         session.assert_tidy();
     }
+    (server, client)
+}
+
+#[test]
+fn a_chat_ended_by_0_leaves_both_terminals_tidy() {
+    hi_then_hello(&["type=0"]);
 }
 
 #[test]
 fn a_chat_ended_by_ctrl_d_leaves_both_terminals_tidy() {
-    let heard_hi = waits(&format!("{RECEIVED}hi"));
-    let heard_hello = waits(&format!("{RECEIVED}你好"));
     let prompt_again = waits(&format!("bye\r\n{PROMPT}"));
-    let (server, client) = chat(
-        &[
-            &waits(PROMPT),
-            &heard_hi,
-            "pause=0.3",
-            "type=你好",
-            &waits(PEER_CLOSED),
-        ],
-        &[
-            &waits(PROMPT),
-            "pause=0.3",
-            "type=hi",
-            &heard_hello,
-            "pause=0.3",
-            "type=bye",
-            &prompt_again,
-            "pause=0.3",
-            "eof",
-        ],
-    );
-    for session in [&server, &client] {
-        session.assert_done();
-        session.assert_tidy();
-    }
+    let (_, client) = hi_then_hello(&["type=bye", &prompt_again, "pause=0.3", "eof"]);
     // Ctrl-D at the prompt: the prompt stays alone on its line.
     assert_eq!(
         client.screen.last().map(String::as_str),
@@ -248,7 +230,7 @@ fn a_slow_line_to(server: Command) {
     let (_server, addr) = Proc::server(server);
     let session = finish(Proc::start(on_terminal(
         // The 3 s pause is the input: a person typing slowly.
-        &["wait=请输入要发送的数据", "pause=3", "type=hello"],
+        &[&waits(TCP_PROMPT), "pause=3", "type=hello"],
         "tcp-client",
         &[addr.to_string()],
     )));

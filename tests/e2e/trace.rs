@@ -6,11 +6,11 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::support::{bin, Proc};
+use xtask::pairings::{typed_and_printed, Role, Step, CHAT, UDP};
+use xtask::trace::CANNOT_TRACE;
 
-/// What `xtask trace` prints when it cannot trace here (see
-/// xtask/src/trace/mod.rs): the tests skip on it.
-const CANNOT_TRACE: &str = "无法跟踪 / cannot trace";
+use crate::support::{bin, Proc, RECEIVED};
+
 const NO_CAPTURE: &str = "没有抓包 / no packet capture";
 
 /// A trace takes several seconds (two runs under strace, a build of the
@@ -213,6 +213,9 @@ fn trace_udp_shows_bind_recvfrom_and_sendto_on_both_sides() {
     let Some(output) = traced("udp", &[]) else {
         return;
     };
+    // The table's first conversion: the line typed, the reply printed.
+    let (typed, printed) = typed_and_printed(UDP.runs[0], Role::Client).expect("a conversion");
+    let (length, reply) = (typed.len(), printed.trim_end().len());
     assert_row(
         &output,
         "udp-server",
@@ -226,29 +229,36 @@ fn trace_udp_shows_bind_recvfrom_and_sendto_on_both_sides() {
         // Rust reads into a buffer for any datagram and keeps 1024 bytes
         // (on Windows a longer datagram is an error, not a cut).
         "data,addr=s.recvfrom(1024)",
-        &["recvfrom(3, 1024) = 2 \"37\" ← 127.0.0.1:"],
-        &["recvfrom(3, 65536) = 2 \"37\" ← 127.0.0.1:"],
+        &[&format!(
+            "recvfrom(3, 1024) = {length} \"{typed}\" ← 127.0.0.1:"
+        )],
+        &[&format!(
+            "recvfrom(3, 65536) = {length} \"{typed}\" ← 127.0.0.1:"
+        )],
     );
+    let sent = format!("sendto(3, {reply}) = {reply}");
     assert_row(
         &output,
         "udp-server",
         "s.sendto(send_data.encode(),addr)",
-        &["sendto(3, 57) = 57", "→ 127.0.0.1:"],
-        &["sendto(3, 57) = 57", "→ 127.0.0.1:"],
+        &[&sent, "→ 127.0.0.1:"],
+        &[&sent, "→ 127.0.0.1:"],
     );
+    let read = format!("\"{typed}\\n\"");
     assert_row(
         &output,
         "udp-client",
         "data=input(",
-        &["read(0, ", "\"37\\n\""],
-        &["read(0, ", "\"37\\n\""],
+        &["read(0, ", &read],
+        &["read(0, ", &read],
     );
+    let sent = format!("sendto(3, {length}) = {length} \"{typed}\"");
     assert_row(
         &output,
         "udp-client",
         "s.sendto(data.encode()",
-        &["sendto(3, 2) = 2 \"37\""],
-        &["sendto(3, 2) = 2 \"37\""],
+        &[&sent],
+        &[&sent],
     );
 }
 
@@ -257,12 +267,19 @@ fn trace_chat_shows_each_threads_reads_and_writes() {
     let Some(output) = traced("chat", &[]) else {
         return;
     };
-    for (program, received, sent) in [
-        ("chat-server", "hello, server", "你好，客户端"),
-        ("chat-client", "你好，客户端", "hello, server"),
+    // The first line each side says in the table's session.
+    let said = |by: Role| {
+        let lines = CHAT.runs[0].iter().filter_map(|step| match step {
+            Step::Says(role, line) if *role == by => Some(format!("\"{line}\"")),
+            _ => None,
+        });
+        lines.take(1).collect::<String>()
+    };
+    for (program, me, other) in [
+        ("chat-server", Role::Server, Role::Client),
+        ("chat-client", Role::Client, Role::Server),
     ] {
-        let received = format!("\"{received}\"");
-        let sent = format!("\"{sent}\"");
+        let (sent, received) = (said(me), said(other));
         assert_row(
             &output,
             program,
@@ -274,8 +291,8 @@ fn trace_chat_shows_each_threads_reads_and_writes() {
             &output,
             program,
             "print('接收到的数据为:'",
-            &["write(1, ", "接收到的数据为: "],
-            &["write(1, ", "接收到的数据为: "],
+            &["write(1, ", RECEIVED],
+            &["write(1, ", RECEIVED],
         );
         assert_row(
             &output,

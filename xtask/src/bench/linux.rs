@@ -46,9 +46,7 @@ fn user_plus_system_ticks(stat: &str) -> Option<u64> {
 /// The process's peak resident set (`VmHWM` in `/proc/<pid>/status`), KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?;
+    let line = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
     line.split_whitespace().next()?.parse().ok()
 }
 
@@ -56,12 +54,8 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
 pub fn machine() -> String {
     let read = |path| std::fs::read_to_string(path).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"));
-    let cpu = model
-        .and_then(|m| m.split_once(':'))
-        .map_or("", |(_, m)| m.trim());
+    let model = cpuinfo.lines().find_map(|line| line.strip_prefix("model name"));
+    let cpu = model.and_then(|m| m.split_once(':')).map_or("", |(_, m)| m.trim());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let (os, kernel) = (std::env::consts::OS, read("/proc/sys/kernel/osrelease"));
     format!("{cpu}, {cores} cores, {os} {}", kernel.trim())

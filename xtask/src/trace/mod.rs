@@ -1,197 +1,88 @@
 //! `cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html]`: the
 //! system calls underneath each listing line, Python beside Rust.
 //!
-//! The pairing runs twice with the demo's script (the request, the typed
-//! lines): once with the tutorial's Python programs (the peers in
-//! `tests/peers/`), once with the Rust programs (debug build, with line
-//! information), every program under `strace -f` (`-k` for Rust: the
-//! stack of each call). [`rows`] names the listing line behind each call;
-//! [`render`] prints one table per program. `--packets` also captures the
-//! pairing's port on loopback with tcpdump and draws the packets.
+//! The first run of the pairing's session in the table (`pairings.rs`)
+//! plays twice: with the tutorial's Python programs (the peers in
+//! `tests/peers/`, under `line_tracer.py`) and with the Rust programs (a
+//! debug build with frame pointers), every program under `strace -f` (`-k`
+//! for Rust: the stack of each call). `strace.rs` reads the traces,
+//! `rows.rs` names the listing line behind each call, `render.rs` prints
+//! one table per program; `--packets` captures the pairing's port on
+//! loopback (`packets.rs`) and draws the packets.
 
 mod packets;
 mod render;
 mod rows;
 mod strace;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use crate::harness::{self, wrapped, Process};
-use crate::{out, workspace_root, TaskError};
+use crate::harness::{self, wrapped, Process, HANG_GUARD};
+use crate::pairings::{self, Pairing, Program};
+use crate::session::{self, Event, Stage};
+use crate::{compare, out, workspace, Args, TaskError};
+use render::Report;
 
-pub const HELP: &str = "\
-cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html] [--no-build]
-
-跟踪每一行代码下面的系统调用：同一段脚本（与 demo 相同）先用教程的 Python 程序
-（tests/peers/）运行，再用 Rust 程序（debug 构建）运行，每个程序都在 strace 下。
-每个程序一张表：每一行做了哪些系统调用，Python 一栏，Rust 一栏。
-
-The system calls underneath each listing line: the pairing runs with the
-demo's script, once with the tutorial's Python programs (tests/peers/) and
-once with the Rust programs (debug build), each under `strace -f` (`-k` for
-Rust, whose calls are traced back through their stack to a line of main.rs
-and its `// py:` group). One table per program: each listing line that made
-system calls, Python's calls and Rust's calls for it.
-
-  --packets   also capture the pairing's port on loopback (tcpdump -S) and
-              draw the packets as a sequence diagram; needs tcpdump and root
-              or CAP_NET_RAW, and says so where they are missing
-  --html      also write the tables and diagrams as a page,
-              target/compare/trace-<pairing>.html, and print its path
-  --no-build  use the programs already built beside this xtask binary
-
-Needs strace (Debian: apt-get install strace) and addr2line (binutils), and
-a system that allows ptrace (in a container: --cap-add SYS_PTRACE).
-";
+pub const HELP: &str = include_str!("../help/trace.txt");
 
 /// The start of the message when tracing is not possible here; the tests
 /// skip on it.
 pub const CANNOT_TRACE: &str = "无法跟踪 / cannot trace";
 
-/// How long the script waits for any one expected thing (strace slows
-/// the programs down).
-const EXPECT_TIMEOUT: Duration = Duration::from_secs(20);
-
-const PAIRINGS: [&str; 4] = ["hello", "tcp", "chat", "udp"];
-
-/// Marks each line of the Python program with a system call of its own:
-/// a stat of `/@py-line/<n>` (which fails), then `/@py-line/exit`.
-const LINE_TRACER: &str = r#"
-import os, runpy, sys, threading
-target = os.path.abspath(sys.argv[1])
-sys.argv = sys.argv[1:]
-sys.path[0] = os.path.dirname(target)
-sys.stdout.reconfigure(line_buffering=True)
-def mark(line):
-    try:
-        os.stat('/@py-line/' + line)
-    except OSError:
-        pass
-def lines(frame, event, arg):
-    if event == 'line':
-        mark(str(frame.f_lineno))
-    return lines
-def calls(frame, event, arg):
-    return lines if frame.f_code.co_filename == target else None
-threading.settrace(calls)
-sys.settrace(calls)
-try:
-    runpy.run_path(target, run_name='__main__')
-finally:
-    sys.settrace(None)
-    mark('exit')
-"#;
-
 pub fn run(args: &[String]) -> Result<(), TaskError> {
-    let mut pairing = None;
-    let mut options = Options::default();
-    let mut build = true;
-    for arg in args {
-        match arg.as_str() {
-            "-h" | "--help" => {
-                out(HELP);
-                return Ok(());
-            }
-            "--packets" => options.packets = true,
-            "--html" => options.html = true,
-            "--no-build" => build = false,
-            name if PAIRINGS.contains(&name) => {
-                let known = PAIRINGS.iter().find(|p| **p == name).copied();
-                if pairing.replace(known.unwrap_or("hello")).is_some() {
-                    return Err(TaskError::usage("trace takes one pairing"));
-                }
-            }
-            other => {
-                return Err(TaskError::usage(format!(
-                    "unknown pairing or option {other:?} (hello, tcp, chat, udp; --packets, --html, --no-build)"
-                )))
-            }
-        }
+    let args = Args::parse(args, &["--packets", "--html", "--no-build"], &[])?;
+    if args.help {
+        out(HELP);
+        return Ok(());
     }
-    let pairing = pairing.ok_or_else(|| {
-        TaskError::usage("trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp")
-    })?;
+    let pairing = match args.words[..] {
+        [name] => pairings::pairing(name)?,
+        _ => {
+            return Err(TaskError::usage(
+                "trace 需要一对程序 / trace needs a pairing: hello, tcp, chat, udp",
+            ))
+        }
+    };
     let stack = check_strace()?;
-    if build {
+    if !args.has("--no-build") {
         build_with_frame_pointers()?;
     }
-    let python = python_interpreter()?;
-    let dir = workspace_root().join("target/trace");
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| TaskError::failed(format!("cannot create {}: {error}", dir.display())))?;
+    let (python, _) = workspace::python("python3".as_ref())?;
+    let dir = workspace::root().join("target/trace");
+    workspace::create_dir(&dir)?;
     let mut notes = Vec::new();
     if !stack {
         notes.push("这个 strace 不支持 -k，Rust 的调用无法归属到代码行 / this strace has no -k: Rust's calls cannot be attributed to lines".to_string());
     }
-    let mut capture = options.packets.then_some(CaptureState::Wanted);
+    let mut capture = args.has("--packets").then_some(Ok(()));
     let mut runs = Vec::new();
-    for lang in [Lang::Python, Lang::Rust] {
-        let side = Side {
-            lang,
-            python: python.clone(),
-            dir: dir.clone(),
-            pairing,
-            stack: stack && lang == Lang::Rust,
-        };
-        runs.push(run_pairing(&side, &mut capture)?);
+    let sides = [Some(python), None].map(|python| Side::new(python, &dir, pairing, stack));
+    for side in &sides {
+        runs.push(play(side, &mut capture)?);
     }
-    if let Some(CaptureState::Unavailable(reason)) = &capture {
+    if let Some(Err(reason)) = &capture {
         notes.push(format!("没有抓包 / no packet capture: {reason}"));
     }
-    let report = build_report(pairing, &dir, stack, &runs, notes)?;
-    out(&render::text(&report, render::columns()));
-    if options.html {
-        let page_dir = workspace_root().join("target/compare");
-        let path = page_dir.join(format!("trace-{pairing}.html"));
-        std::fs::create_dir_all(&page_dir)
-            .and_then(|()| std::fs::write(&path, render::html(&report)))
-            .map_err(|error| {
-                TaskError::failed(format!("cannot write {}: {error}", path.display()))
-            })?;
+    let report = report(&sides, &runs, notes)?;
+    out(&render::text(&report, compare::terminal::columns()));
+    if args.has("--html") {
+        let path = workspace::root().join(format!("target/compare/trace-{}.html", pairing.name));
+        workspace::write(&path, &render::html(&report))?;
         out(&format!("{}\n", path.display()));
     }
     Ok(())
 }
 
-#[derive(Default)]
-struct Options {
-    packets: bool,
-    html: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Lang {
-    Python,
-    Rust,
-}
-
-impl Lang {
-    fn name(self) -> &'static str {
-        match self {
-            Lang::Python => "python",
-            Lang::Rust => "rust",
-        }
-    }
-}
-
-enum CaptureState {
-    Wanted,
-    Unavailable(String),
-}
-
 /// Where the traced build goes: beside the usual one, so neither
 /// invalidates the other.
 fn build_dir() -> PathBuf {
-    workspace_root().join("target/trace-build")
+    workspace::root().join("target/trace-build")
 }
 
 /// A Rust program of the traced build, which must exist.
 fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
-    crate::built_program(&build_dir().join("debug"), name)
+    workspace::built_program(&build_dir().join("debug"), name)
 }
 
 /// Builds the programs in debug with frame pointers: strace's unwinder
@@ -199,380 +90,210 @@ fn traced_program(name: &str) -> Result<PathBuf, TaskError> {
 /// `std::rt::lang_start`, so a `write` made inside `print` would not
 /// reach the line of `main.rs` that printed.
 fn build_with_frame_pointers() -> Result<(), TaskError> {
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    flags.push_str(" -C force-frame-pointers=yes");
-    crate::build_programs_with(|command| {
-        command
-            .arg("--target-dir")
-            .arg(build_dir())
-            .env("RUSTFLAGS", flags.trim());
+    let flags = std::env::var("RUSTFLAGS").unwrap_or_default() + " -C force-frame-pointers=yes";
+    workspace::build_programs(|cargo| {
+        cargo.arg("--target-dir").arg(build_dir()).env("RUSTFLAGS", flags.trim());
     })
-}
-
-/// The Python interpreter itself, found through `sys.executable`.
-fn python_interpreter() -> Result<PathBuf, TaskError> {
-    let mut command = Command::new("python3");
-    command.args(["-c", "import sys; print(sys.executable)"]);
-    let found = harness::run_to_end("python3", command, Duration::from_secs(30))
-        .map_err(|error| TaskError::failed(format!("python3 is needed: {}", error.message())))?;
-    let path = found.stdout.trim();
-    if found.status.success() && !path.is_empty() {
-        Ok(PathBuf::from(path))
-    } else {
-        Err(TaskError::failed(format!(
-            "python3 did not say where it is: {}",
-            found.stderr
-        )))
-    }
 }
 
 /// Whether strace can trace here, and whether it has `-k`.
 fn check_strace() -> Result<bool, TaskError> {
     // The program traced for the check: this one, showing its help.
     let own = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("true"));
-    let mut command = Command::new("strace");
-    command
-        .args(["-f", "-o", "/dev/null"])
-        .arg(&own)
-        .arg("--help");
-    let plain = harness::run_to_end("strace", command, Duration::from_secs(20)).map_err(|_| {
-        TaskError::failed(format!(
-            "{CANNOT_TRACE}: 没有 strace / strace is not installed (Debian: apt-get install strace)"
-        ))
+    let runs = |program: &str, args: &[&str]| {
+        let mut command = Command::new(program);
+        command.args(args);
+        if program == "strace" {
+            command.arg(&own).arg("--help");
+        }
+        harness::run_to_end(command, HANG_GUARD).map(|done| (done.status.success(), done.stderr))
+    };
+    let cannot = |why: &str| TaskError::failed(format!("{CANNOT_TRACE}: {why}"));
+    let (plain, said) = runs("strace", &["-f", "-o", "/dev/null"]).map_err(|_| {
+        cannot("没有 strace / strace is not installed (Debian: apt-get install strace)")
     })?;
-    if !plain.status.success() {
-        return Err(TaskError::failed(format!(
-            "{CANNOT_TRACE}: strace 不能运行 / strace cannot run here ({}); in a container, allow ptrace (docker run --cap-add SYS_PTRACE)",
-            plain.stderr.trim()
+    if !plain {
+        let said = said.trim();
+        return Err(cannot(&format!(
+            "strace 不能运行 / strace cannot run here ({said}); in a container, allow ptrace (docker run --cap-add SYS_PTRACE)"
         )));
     }
-    let mut command = Command::new("strace");
-    command
-        .args(["-f", "-k", "-o", "/dev/null"])
-        .arg(&own)
-        .arg("--help");
-    let with_stack = harness::run_to_end("strace", command, Duration::from_secs(20))?;
-    let mut command = Command::new("addr2line");
-    command.arg("--version");
-    let addr2line = harness::run_to_end("addr2line", command, Duration::from_secs(20))
-        .is_ok_and(|done| done.status.success());
-    if with_stack.status.success() && !addr2line {
-        return Err(TaskError::failed(format!(
-            "{CANNOT_TRACE}: 没有 addr2line / addr2line is not installed (Debian: apt-get install binutils)"
-        )));
+    let (stack, _) = runs("strace", &["-f", "-k", "-o", "/dev/null"])?;
+    if stack && !runs("addr2line", &["--version"]).is_ok_and(|(ran, _)| ran) {
+        return Err(cannot(
+            "没有 addr2line / addr2line is not installed (Debian: apt-get install binutils)",
+        ));
     }
-    Ok(with_stack.status.success())
+    Ok(stack)
 }
 
-/// One run of the pairing: Python's or Rust's.
+/// One run of the pairing: Python's (with the interpreter itself, not a
+/// pyenv shim, whose own start-up would fill the trace) or Rust's.
 struct Side {
-    lang: Lang,
-    /// The interpreter itself (not a pyenv shim, whose own start-up
-    /// would fill the trace).
-    python: PathBuf,
+    python: Option<PathBuf>,
     dir: PathBuf,
-    pairing: &'static str,
+    pairing: &'static Pairing,
     stack: bool,
-}
-
-/// A program under strace. Dropping it ends the program, then strace.
-struct Traced {
-    process: Process,
 }
 
 impl Side {
-    fn trace_file(&self, program: &str) -> PathBuf {
-        running_file(&self.dir, self.pairing, self.lang, program)
+    /// A side of `pairing` tracing into `dir` (with stacks, where strace
+    /// has them, for Rust).
+    fn new(python: Option<PathBuf>, dir: &Path, pairing: &'static Pairing, stack: bool) -> Side {
+        let stack = stack && python.is_none();
+        Side { python, dir: dir.to_path_buf(), pairing, stack }
     }
 
-    /// Starts `program` (Rust name) with `args` under strace.
-    fn start(&self, program: &str, args: &[String]) -> Result<Traced, TaskError> {
-        let mut inner = match self.lang {
-            Lang::Rust => Command::new(traced_program(program)?),
-            Lang::Python => {
-                let mut command = Command::new(&self.python);
-                command
-                    .args(["-c", LINE_TRACER])
-                    .arg(peer_file(program))
-                    .env_remove("PYTHONUNBUFFERED");
+    fn lang(&self) -> &'static str {
+        if self.python.is_some() {
+            "python"
+        } else {
+            "rust"
+        }
+    }
+
+    /// Where strace writes while the trace runs (named by this process, so
+    /// that traces run at the same time, the tests', do not mix), or where
+    /// the finished trace is kept, the last run's (`running`).
+    fn trace_file(&self, program: &str, running: bool) -> PathBuf {
+        let id = if running { format!(".{}", std::process::id()) } else { String::new() };
+        let name = format!("{}-{}-{program}{id}.strace", self.pairing.name, self.lang());
+        self.dir.join(name)
+    }
+
+    /// Starts `program` with `arg` under strace.
+    fn start(&self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
+        let mut inner = match &self.python {
+            None => Command::new(traced_program(program.name)?),
+            Some(python) => {
+                // The code alone: its comment lines would add to Python's start-up.
+                let tracer = include_str!("line_tracer.py").lines().filter(|l| !l.starts_with('#'));
+                let tracer: String = tracer.map(|line| format!("{line}\n")).collect();
+                let mut command = Command::new(python);
+                command.args(["-c", &tracer]).arg(workspace::peer(program));
+                command.env_remove("PYTHONUNBUFFERED");
                 command
             }
         };
-        inner.args(args);
-        let file = self.trace_file(program);
-        let mut prefix: Vec<String> = ["strace", "-f", "-q", "-yy", "-s", "64"]
-            .map(String::from)
-            .to_vec();
+        inner.arg(arg);
+        let file = self.trace_file(program.name, true).display().to_string();
+        let mut prefix = vec!["strace", "-f", "-q", "-yy", "-s", "64"];
         if self.stack {
-            prefix.push("-k".into());
+            prefix.push("-k");
         }
-        prefix.push("-o".into());
-        prefix.push(file.display().to_string());
-        let label = format!("{program} ({})", self.lang.name());
-        let process = Process::start(&label, wrapped(&prefix, &inner), true)?;
-        Ok(Traced { process })
+        prefix.extend(["-o", &file]);
+        Ok(Process::start(wrapped(&prefix, &inner))?)
     }
 
-    fn start_server(&self, program: &str) -> Result<(Traced, SocketAddr), TaskError> {
-        let mut server = self.start(program, &["127.0.0.1:0".to_string()])?;
-        let addr = server.process.wait_ready(EXPECT_TIMEOUT)?;
-        Ok((server, addr))
-    }
-}
-
-/// Where strace writes while the trace runs: named by this process, so
-/// that traces run at the same time (the tests, twice) do not mix.
-fn running_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
-    dir.join(format!(
-        "{pairing}-{}-{program}.{}.strace",
-        lang.name(),
-        std::process::id()
-    ))
-}
-
-/// Where a finished trace is kept: the last run's, whole.
-fn kept_file(dir: &Path, pairing: &str, lang: Lang, program: &str) -> PathBuf {
-    dir.join(format!("{pairing}-{}-{program}.strace", lang.name()))
-}
-
-/// Reads a run's trace and keeps it under its lasting name.
-fn take_trace(
-    dir: &Path,
-    pairing: &str,
-    lang: Lang,
-    program: &str,
-) -> Result<(String, PathBuf), TaskError> {
-    let running = running_file(dir, pairing, lang, program);
-    let text = read(&running)?;
-    let kept = kept_file(dir, pairing, lang, program);
-    // A rename replaces the file whole; should it fail, the running name stays.
-    let kept = match std::fs::rename(&running, &kept) {
-        Ok(()) => kept,
-        Err(_) => running,
-    };
-    Ok((text, kept))
-}
-
-/// The Python peer that plays `program`.
-fn peer_file(program: &str) -> PathBuf {
-    workspace_root()
-        .join("tests/peers")
-        .join(format!("{}.py", program.replace('-', "_")))
-}
-
-impl Traced {
-    /// The programs strace started (its children).
-    fn tracees(&self) -> Vec<u32> {
-        let pid = self.process.pid();
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|pid| pid.parse().ok())
-            .collect()
-    }
-
-    /// Ends a program that would run forever, as the listing's does.
-    fn stop(&mut self) -> Result<(), TaskError> {
-        for pid in self.tracees() {
-            packets::stop(pid);
-        }
-        self.process.wait_exit(EXPECT_TIMEOUT).map(drop)
-    }
-
-    fn expect(&mut self, text: &str) -> Result<(), TaskError> {
-        self.process.wait_for_text(text, EXPECT_TIMEOUT)
-    }
-
-    fn type_line(&mut self, prompt: &str, line: &str) -> Result<(), TaskError> {
-        self.expect(prompt)?;
-        self.process.type_in(format!("{line}\n").as_bytes())
-    }
-
-    fn expect_exit(&mut self) -> Result<(), TaskError> {
-        self.process.wait_exit(EXPECT_TIMEOUT).map(drop)
+    /// Reads a finished trace and keeps it under its lasting name.
+    fn take_trace(&self, program: &str) -> Result<(String, PathBuf), TaskError> {
+        let (running, kept) = (self.trace_file(program, true), self.trace_file(program, false));
+        let text = workspace::read(&running)?;
+        // A rename replaces the file whole; should it fail, the running name stays.
+        Ok((text, if std::fs::rename(&running, &kept).is_ok() { kept } else { running }))
     }
 }
 
-impl Drop for Traced {
-    fn drop(&mut self) {
-        // Killing strace alone would leave its program running untraced.
-        if self.process.exited().is_none() {
-            for pid in self.tracees() {
-                packets::stop(pid);
+/// Ends the programs strace `pid` started (its children) with SIGTERM, so
+/// that strace writes their end: killing strace alone would leave them
+/// running untraced.
+fn end_tracees(pid: u32) {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"));
+    for pid in children.unwrap_or_default().split_whitespace().filter_map(|pid| pid.parse().ok()) {
+        harness::terminate(pid);
+    }
+}
+
+/// What one side's run left: its port, and its packets if captured.
+struct Run {
+    python: bool,
+    port: u16,
+    packets: Option<Vec<packets::Packet>>,
+}
+
+/// Plays the first run of the pairing's session on one side; captures
+/// its packets while `capture` is wanted and possible (else it holds why
+/// not).
+fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
+    let mut stage = Tracing { side, capture, capturing: None, port: 0 };
+    session::play(side.pairing, side.pairing.runs[0], &mut stage, "xtask-trace")?;
+    let (port, packets) = (stage.port, stage.capturing.take().map(packets::Capture::finish));
+    Ok(Run { python: side.python.is_some(), port, packets })
+}
+
+/// The stage of one side's run: every program under strace, the packets
+/// of the server's port captured from the moment it is ready.
+struct Tracing<'a> {
+    side: &'a Side,
+    capture: &'a mut Option<Result<(), String>>,
+    capturing: Option<packets::Capture>,
+    port: u16,
+}
+
+impl Stage for Tracing<'_> {
+    fn start(&mut self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
+        self.side.start(program, arg)
+    }
+
+    fn show(&mut self, event: Event) {
+        if let (Event::Ready(_, addr), Some(Ok(()))) = (event, &self.capture) {
+            self.port = addr.port();
+            match packets::Capture::start(addr.port(), self.side.pairing.name == "udp") {
+                Ok(started) => self.capturing = Some(started),
+                Err(reason) => *self.capture = Some(Err(reason)),
             }
         }
     }
-}
 
-/// What one run left: its packets, if captured.
-pub struct Run {
-    pub lang: Lang,
-    pub port: u16,
-    pub packets: Option<Vec<packets::Packet>>,
-}
-
-const CHAT_PROMPT: &str = "请输入要发送的数据:";
-const TCP_PROMPT: &str = "请输入要发送的数据";
-const UDP_PROMPT: &str = "请输入要转换的温度(单位:摄氏度):";
-
-/// Runs the pairing's script (the demo's, first part) on one side.
-fn run_pairing(side: &Side, capture: &mut Option<CaptureState>) -> Result<Run, TaskError> {
-    let server_name = match side.pairing {
-        "hello" | "tcp" => "hello-server",
-        "chat" => "chat-server",
-        _ => "udp-server",
-    };
-    let (mut server, addr) = side.start_server(server_name)?;
-    let mut capturing = None;
-    if let Some(CaptureState::Wanted) = capture {
-        match packets::Capture::start(addr.port(), side.pairing == "udp") {
-            Ok(started) => capturing = Some(started),
-            Err(reason) => *capture = Some(CaptureState::Unavailable(reason)),
-        }
+    fn stop(&mut self, side: &mut session::Side) {
+        end_tracees(side.process.pid());
     }
-    let client_args = [addr.to_string()];
-    match side.pairing {
-        "hello" => {
-            server.expect("服务器等待客户端连接...\n")?;
-            http_get(addr)?;
-            server.expect("b'GET / HTTP/1.1")?;
-            server.stop()?;
-        }
-        "tcp" => {
-            server.expect("服务器等待客户端连接...\n")?;
-            let mut client = side.start("tcp-client", &client_args)?;
-            client.type_line(TCP_PROMPT, "你好, hello-server")?;
-            client.expect("hello world")?;
-            client.expect_exit()?;
-            server.expect("b'\\xe4\\xbd\\xa0")?;
-            server.stop()?;
-        }
-        "chat" => {
-            let mut client = side.start("chat-client", &client_args)?;
-            server.expect("连接已经建立\n")?;
-            server.type_line(CHAT_PROMPT, "你好，客户端")?;
-            client.expect("接收到的数据为: 你好，客户端\n")?;
-            client.type_line(CHAT_PROMPT, "hello, server")?;
-            server.expect("接收到的数据为: hello, server\n")?;
-            server.type_line(CHAT_PROMPT, "0")?;
-            client.expect("接收到的数据为: 0\n")?;
-            match side.lang {
-                // Ours ends on `0`; the listing's server never does.
-                Lang::Rust => server.expect_exit()?,
-                Lang::Python => server.stop()?,
-            }
-            client.expect_exit()?;
-        }
-        _ => {
-            server.expect("绑定UDP到8888端口\n")?;
-            let mut client = side.start("udp-client", &client_args)?;
-            client.type_line(UDP_PROMPT, "37")?;
-            client.expect("98.60000000000001\n")?;
-            client.expect_exit()?;
-            server.expect_exit()?;
-        }
+
+    fn listings(&self) -> bool {
+        self.side.python.is_some()
     }
-    Ok(Run {
-        lang: side.lang,
-        port: addr.port(),
-        packets: capturing.map(packets::Capture::finish),
-    })
 }
 
-/// The demo's HTTP GET, from xtask itself.
-fn http_get(addr: SocketAddr) -> Result<(), TaskError> {
-    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: xtask-trace\r\n\r\n");
-    let mut stream = TcpStream::connect(addr)
-        .map_err(|error| TaskError::failed(format!("cannot connect to {addr}: {error}")))?;
-    let mut reply = Vec::new();
-    stream
-        .write_all(request.as_bytes())
-        .and_then(|()| stream.set_read_timeout(Some(EXPECT_TIMEOUT)))
-        .and_then(|()| stream.read_to_end(&mut reply))
-        .map_err(|error| TaskError::failed(format!("no reply from {addr}: {error}")))?;
-    Ok(())
-}
-
-/// Everything the page and the terminal show.
-pub struct Report {
-    pub pairing: &'static str,
-    pub tables: Vec<(String, rows::Table)>,
-    pub diagrams: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub files: Vec<PathBuf>,
-}
-
-fn read(path: &Path) -> Result<String, TaskError> {
-    std::fs::read_to_string(path)
-        .map_err(|error| TaskError::failed(format!("cannot read {}: {error}", path.display())))
-}
-
-fn build_report(
-    pairing: &'static str,
-    dir: &Path,
-    stack: bool,
+/// The tables of both programs, from both runs' traces, and the packets.
+fn report(
+    [python, rust]: &[Side; 2],
     runs: &[Run],
     notes: Vec<String>,
 ) -> Result<Report, TaskError> {
-    let programs: &[&str] = match pairing {
-        "hello" => &["hello-server"],
-        "tcp" => &["hello-server", "tcp-client"],
-        "chat" => &["chat-server", "chat-client"],
-        _ => &["udp-server", "udp-client"],
-    };
-    let mut report = Report {
-        pairing,
-        tables: Vec::new(),
-        diagrams: Vec::new(),
-        notes,
-        files: Vec::new(),
-    };
-    for program in programs {
-        let source = read(&workspace_root().join(format!("crates/{program}/src/main.rs")))?;
-        let groups = crate::compare::parse(&source);
-        let peer = read(&peer_file(program))?;
-        let mut table = rows::Table::new();
-        let (python_text, python_file) = take_trace(dir, pairing, Lang::Python, program)?;
-        let (rust_text, rust_file) = take_trace(dir, pairing, Lang::Rust, program)?;
-        let python_calls = strace::parse(&python_text);
-        rows::add_python(&mut table, &python_calls, &peer, &groups);
-        let rust_calls = strace::parse(&rust_text);
-        let binary = traced_program(program)?;
-        let lines = if stack {
-            rows::Lines::resolve(&rust_calls, &binary, program)?
-        } else {
-            rows::Lines::resolve(&[], &binary, program)?
-        };
-        rows::add_rust(&mut table, &rust_calls, &lines, &source, &groups);
-        table.sort();
-        let title = format!(
-            "{program}: tests/peers/{} (Python) ↔ {} (Rust)",
-            peer_file(program)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            lines.main_rs()
+    let pairing = python.pairing;
+    let (tables, diagrams, files) = (Vec::new(), Vec::new(), Vec::new());
+    let mut report = Report { pairing: pairing.name, tables, diagrams, notes, files };
+    for program in [Some(pairing.server), pairing.client].into_iter().flatten() {
+        let name = program.name;
+        let source = workspace::read(&compare::groups::main_rs(name))?;
+        let groups = compare::groups::parse(&source);
+        let mut rows = Vec::new();
+        let (python_trace, python_file) = python.take_trace(name)?;
+        let python_calls = strace::parse(&python_trace);
+        rows::add_python(
+            &mut rows,
+            &python_calls,
+            &workspace::read(&workspace::peer(program))?,
+            &groups,
         );
-        report.tables.push((title, table));
-        report.files.push(python_file);
-        report.files.push(rust_file);
+        let (rust_trace, rust_file) = rust.take_trace(name)?;
+        let rust_calls = strace::parse(&rust_trace);
+        let calls = if rust.stack { &rust_calls[..] } else { &[] };
+        let lines = rows::Lines::resolve(calls, &traced_program(name)?, name)?;
+        rows::add_rust(&mut rows, &rust_calls, &lines, &source, &groups);
+        rows.sort_by_key(|row| row.place);
+        let title =
+            format!("{name}: tests/peers/{} (Python) ↔ {} (Rust)", program.listing, lines.main_rs);
+        report.tables.push((title, rows));
+        report.files.extend([python_file, rust_file]);
     }
-    let (server, client) = match pairing {
-        "hello" => ("hello-server", "http-get (xtask)"),
-        "tcp" => ("hello-server", "tcp-client"),
-        "chat" => ("chat-server", "chat-client"),
-        _ => ("udp-server", "udp-client"),
-    };
+    let client = pairing.client.map_or("http-get (xtask)", |client| client.name);
     for run in runs {
         if let Some(packets) = &run.packets {
-            let side = match run.lang {
-                Lang::Python => "Python",
-                Lang::Rust => "Rust",
-            };
-            report.diagrams.push((
-                format!("{side}: tcpdump -i lo -n -S, port {}", run.port),
-                packets::diagram(packets, client, server, run.port),
-            ));
+            let lang = if run.python { "Python" } else { "Rust" };
+            let title = format!("{lang}: tcpdump -i lo -n -S, port {}", run.port);
+            let diagram = packets::diagram(packets, client, pairing.server.name, run.port);
+            report.diagrams.push((title, diagram));
         }
     }
     Ok(report)

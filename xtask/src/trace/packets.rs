@@ -4,7 +4,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{self, Process};
+use crate::text::{pad, width};
+
+use super::strace::preview;
+use crate::harness::{self, find, Process, HANG_GUARD};
 
 /// How to get a capture where there is none (中文 / English).
 pub const HOW_TO_CAPTURE: &str = "需要 tcpdump，并以 root 或带 CAP_NET_RAW 权限运行 / needs tcpdump, run as root or with CAP_NET_RAW: `apt-get install tcpdump`, then `sudo cargo xtask trace … --packets` (or `setcap cap_net_raw+ep $(command -v tcpdump)`)";
@@ -22,19 +25,19 @@ impl Capture {
         let filter = format!("{} port {port}", if udp { "udp" } else { "tcp" });
         command.args(["-i", "lo", "-n", "-S", "-t", "-l", "-x", "--immediate-mode"]);
         command.arg(filter);
-        let mut process = Process::start("tcpdump", command, true).map_err(|error| {
-            let why = if error.message().contains("os error 2") {
+        let process = Process::start(command).map_err(|error| {
+            let why = if error.contains("os error 2") {
                 "没有 tcpdump / tcpdump is not installed"
             } else {
-                error.message()
+                &error
             };
             format!("{why}; {HOW_TO_CAPTURE}")
         })?;
-        let listening = process.wait_for("`listening on lo`", Duration::from_secs(10), |p| {
-            p.stderr.iter().any(|l| l.contains("listening on")) || p.output_closed()
+        let listening = process.wait_for("`listening on lo`", HANG_GUARD, |p| {
+            find(&p.stderr, b"listening on").is_some()
         });
-        if listening.is_err() || process.output_closed() {
-            let said = process.stderr.join(" ");
+        if listening.is_err() {
+            let said = process.stderr_text().replace('\n', " ");
             return Err(format!("tcpdump: {said}; {HOW_TO_CAPTURE}"));
         }
         Ok(Capture { process, port })
@@ -46,38 +49,27 @@ impl Capture {
         // a busy machine may hold it back: first wait (at most 5 s) for the
         // end the run must have had, a FIN from each side or a reset (TCP),
         // the datagram and its reply (UDP) …
-        let _ = self
-            .process
-            .wait_for("the close", Duration::from_secs(5), |p| {
-                let text = String::from_utf8_lossy(&p.stdout);
-                text.matches("Flags [F").count() >= 2
-                    || text.contains("Flags [R")
-                    || text.matches(": UDP, length").count() >= 2
-            });
+        let _ = self.process.wait_for("the close", Duration::from_secs(5), |p| {
+            let text = String::from_utf8_lossy(&p.stdout);
+            text.matches("Flags [F").count() >= 2
+                || text.contains("Flags [R")
+                || text.matches(": UDP, length").count() >= 2
+        });
         // … then until nothing new has come for a moment (at most 3 s).
         for _ in 0..10 {
-            let seen = self.process.stdout.len();
+            let seen = self.process.printed(|p| p.stdout.len());
             let quiet = self
                 .process
-                .wait_for("more packets", Duration::from_millis(300), |p| {
-                    p.stdout.len() > seen
-                })
+                .wait_for("more packets", Duration::from_millis(300), |p| p.stdout.len() > seen)
                 .is_err();
             if quiet {
                 break;
             }
         }
-        stop(self.process.pid());
-        let _ = self.process.wait_exit(Duration::from_secs(5));
-        parse(&String::from_utf8_lossy(&self.process.stdout), self.port)
+        harness::terminate(self.process.pid());
+        let _ = self.process.wait_exit(HANG_GUARD);
+        parse(&self.process.stdout_text(), self.port)
     }
-}
-
-/// Asks a process to end (SIGTERM), so it can finish what it prints.
-pub fn stop(pid: u32) {
-    let mut command = Command::new("kill");
-    command.args(["-TERM", &pid.to_string()]);
-    let _ = harness::run_to_end("kill", command, Duration::from_secs(5));
 }
 
 /// One packet as tcpdump showed it.
@@ -95,50 +87,42 @@ pub struct Packet {
     pub peer_port: String,
 }
 
-/// tcpdump's `-t -n -S -x` lines → packets.
+/// tcpdump's `-t -n -S -x` lines → packets: each its header line, then
+/// its bytes in hex, of which the last `length` are what it carried.
 pub fn parse(text: &str, port: u16) -> Vec<Packet> {
     let mut packets: Vec<(Packet, Vec<u8>)> = Vec::new();
-    let server = format!(".{port}");
     for line in text.lines() {
-        if let Some(hex) = line.trim_start().strip_prefix("0x") {
-            if let (Some((_, bytes)), Some((_, raw))) = (hex.split_once(':'), packets.last_mut()) {
-                for group in bytes.split_whitespace() {
-                    for pair in group.as_bytes().chunks(2) {
-                        let pair = std::str::from_utf8(pair).unwrap_or("");
-                        if let Ok(byte) = u8::from_str_radix(pair, 16) {
-                            raw.push(byte);
-                        }
-                    }
-                }
+        if let Some((_, hex)) = line.trim_start().strip_prefix("0x").and_then(|l| l.split_once(':'))
+        {
+            let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+            let bytes = digits
+                .chunks(2)
+                .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok());
+            if let Some((_, raw)) = packets.last_mut() {
+                raw.extend(bytes);
             }
             continue;
         }
-        let Some(rest) = line
-            .strip_prefix("IP ")
-            .or_else(|| line.strip_prefix("IP6 "))
-        else {
-            continue;
-        };
-        let Some((ends, details)) = rest.split_once(": ") else {
+        let rest = line.strip_prefix("IP ").or_else(|| line.strip_prefix("IP6 "));
+        let Some((ends, details)) = rest.and_then(|rest| rest.split_once(": ")) else {
             continue;
         };
         let Some((source, target)) = ends.split_once(" > ") else {
             continue;
         };
-        let from_server = source.ends_with(&server);
+        let from_server = source.ends_with(&format!(".{port}"));
         let peer = if from_server { target } else { source };
-        let peer_port = peer.rsplit('.').next().unwrap_or("").to_string();
         let field = |name: &str| {
-            details
-                .split(", ")
-                .find_map(|part| part.strip_prefix(name))
-                .map(str::to_string)
+            details.split(", ").find_map(|part| part.strip_prefix(name)).map(str::to_string)
         };
-        let length = field("length ")
-            .and_then(|l| l.split_whitespace().next().and_then(|n| n.parse().ok()))
-            .unwrap_or(0);
-        let kind = match details.strip_prefix("Flags [") {
-            Some(flags) => flag_names(flags.split(']').next().unwrap_or("")),
+        let length = field("length ").and_then(|l| l.split_whitespace().next()?.parse().ok());
+        // tcpdump's flag letters as names: `S.` → `SYN-ACK`.
+        let kind = match details.strip_prefix("Flags [").and_then(|f| f.split_once(']')) {
+            Some((flags, _)) => {
+                let names = [('S', "SYN"), ('F', "FIN"), ('R', "RST"), ('P', "PSH"), ('.', "ACK")];
+                let names = names.iter().filter(|(letter, _)| flags.contains(*letter));
+                names.map(|(_, name)| *name).collect::<Vec<_>>().join("-")
+            }
             None => "UDP".to_string(),
         };
         packets.push((
@@ -147,120 +131,53 @@ pub fn parse(text: &str, port: u16) -> Vec<Packet> {
                 kind,
                 seq: field("seq "),
                 ack: field("ack "),
-                length,
+                length: length.unwrap_or(0),
                 payload: Vec::new(),
-                peer_port,
+                peer_port: peer.rsplit('.').next().unwrap_or("").to_string(),
             },
             Vec::new(),
         ));
     }
-    packets
-        .into_iter()
-        .map(|(mut packet, raw)| {
-            packet.payload = payload(&raw, packet.length);
-            packet
-        })
-        .collect()
-}
-
-/// tcpdump's flag letters as names: `S.` → `SYN-ACK`.
-fn flag_names(flags: &str) -> String {
-    let mut names = Vec::new();
-    for (letter, name) in [
-        ('S', "SYN"),
-        ('F', "FIN"),
-        ('R', "RST"),
-        ('P', "PSH"),
-        ('.', "ACK"),
-    ] {
-        if flags.contains(letter) {
-            names.push(name);
-        }
-    }
-    names.join("-")
-}
-
-/// The last `length` bytes of the packet are what it carried.
-fn payload(raw: &[u8], length: usize) -> Vec<u8> {
-    raw.get(raw.len().saturating_sub(length)..)
-        .unwrap_or_default()
-        .to_vec()
-}
-
-/// The start of what a packet carried, as text.
-fn carried(payload: &[u8]) -> String {
-    let text = String::from_utf8_lossy(payload);
-    let mut shown = String::new();
-    for (count, ch) in text.chars().enumerate() {
-        if count >= 20 {
-            shown.push('…');
-            break;
-        }
-        match ch {
-            '\n' => shown.push_str("\\n"),
-            '\r' => shown.push_str("\\r"),
-            c if c.is_control() => shown.push('·'),
-            c => shown.push(c),
-        }
-    }
-    format!("\"{shown}\"")
+    let packets = packets.into_iter().map(|(mut packet, raw)| {
+        packet.payload = raw[raw.len().saturating_sub(packet.length)..].to_vec();
+        packet
+    });
+    packets.collect()
 }
 
 /// The packets as a sequence diagram: the client on the left, the server
 /// on the right, one arrow per packet.
 pub fn diagram(packets: &[Packet], client: &str, server: &str, port: u16) -> String {
-    use crate::width::{pad, width};
-    let labels: Vec<String> = packets.iter().map(label).collect();
+    // What each arrow says: the flags, the numbers, the length and the bytes.
+    let labels: Vec<String> = packets
+        .iter()
+        .map(|packet| {
+            let seq = packet.seq.as_ref().map_or(String::new(), |seq| format!(" seq {seq}"));
+            let ack = packet.ack.as_ref().map_or(String::new(), |ack| format!(" ack {ack}"));
+            let carried = preview(&packet.payload, 20, false);
+            let data = packet.length > 0 || packet.kind == "UDP";
+            let data =
+                if data { format!(" len {} {carried}", packet.length) } else { String::new() };
+            format!("{}{seq}{ack}{data}", packet.kind)
+        })
+        .collect();
     // Every arrow as long as the longest label needs, so the lanes align.
-    let span = labels
-        .iter()
-        .map(|l| width(l) + 6)
-        .max()
-        .unwrap_or(0)
-        .max(56);
-    let client_port = packets
-        .iter()
-        .map(|p| p.peer_port.as_str())
-        .next()
-        .unwrap_or("?");
-    let left = format!("{client} (:{client_port})");
-    let right = format!("{server} (:{port})");
-    let mut out = format!(
-        " {}{right}\n",
-        pad(&left, span + 2 - width(&right).min(span))
-    );
+    let span = labels.iter().map(|l| width(l) + 6).max().unwrap_or(0).max(56);
+    let client_port = packets.first().map_or("?", |p| p.peer_port.as_str());
+    let (left, right) = (format!("{client} (:{client_port})"), format!("{server} (:{port})"));
+    let mut out = format!(" {}{right}\n", pad(&left, span + 2 - width(&right).min(span)));
     if packets.is_empty() {
         out.push_str(" (没有抓到数据包 / no packets captured)\n");
     }
     for (packet, label) in packets.iter().zip(&labels) {
-        let fill = span.saturating_sub(width(label) + 4);
-        let arrow = if packet.from_server {
-            format!("◀─ {label} {}", "─".repeat(fill))
-        } else {
-            format!("{} {label} ─▶", "─".repeat(fill))
+        let fill = "─".repeat(span.saturating_sub(width(label) + 4));
+        let arrow = match packet.from_server {
+            true => format!("◀─ {label} {fill}"),
+            false => format!("{fill} {label} ─▶"),
         };
         out.push_str(&format!(" │{arrow}│\n"));
     }
     out
-}
-
-/// What an arrow says: the flags, the numbers, the length and the bytes.
-fn label(packet: &Packet) -> String {
-    let mut label = packet.kind.clone();
-    if let Some(seq) = &packet.seq {
-        label.push_str(&format!(" seq {seq}"));
-    }
-    if let Some(ack) = &packet.ack {
-        label.push_str(&format!(" ack {ack}"));
-    }
-    if packet.length > 0 || packet.kind == "UDP" {
-        label.push_str(&format!(
-            " len {} {}",
-            packet.length,
-            carried(&packet.payload)
-        ));
-    }
-    label
 }
 
 #[cfg(test)]

@@ -1,0 +1,132 @@
+//! Text as terminals and pages show it: how many columns a string takes
+//! (CJK and full-width characters take two), padding to a width, tabs
+//! expanded, colour, and text escaped for HTML.
+
+use std::io::IsTerminal;
+
+/// The display width of one character.
+pub fn char_width(ch: char) -> usize {
+    let wide = matches!(u32::from(ch),
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD);
+    match (wide, ch.is_control()) {
+        (true, _) => 2,
+        (false, true) => 0,
+        (false, false) => 1,
+    }
+}
+
+/// The display width of a string.
+pub fn width(text: &str) -> usize {
+    text.chars().map(char_width).sum()
+}
+
+/// `text` padded with spaces to `columns` display columns.
+pub fn pad(text: &str, columns: usize) -> String {
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
+}
+
+/// Tabs expanded to stops every 4 columns, counting display width (the
+/// listings line their comments up with tabs).
+pub fn expand_tabs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = 0;
+    for ch in text.chars() {
+        if ch == '\t' {
+            let spaces = 4 - column % 4;
+            out.push_str(&" ".repeat(spaces));
+            column += spaces;
+        } else {
+            out.push(ch);
+            column += char_width(ch);
+        }
+    }
+    out
+}
+
+/// Text escaped for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Whether to colour what a task prints, the same for every task: on a
+/// terminal that takes ANSI colour, unless `NO_COLOR` is set; never into a
+/// pipe or a file.
+#[derive(Clone, Copy)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    pub fn detect() -> Paint {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        Paint(
+            std::io::stdout().is_terminal() && !set("NO_COLOR") && takes_colour(cfg!(windows), set),
+        )
+    }
+
+    /// `text` in the SGR colour `code` (`"1"` bold, `"32"` green, …).
+    pub fn paint(self, code: &str, text: &str) -> String {
+        match self.0 && !code.is_empty() && !text.is_empty() {
+            true => format!("\x1b[{code}m{text}\x1b[0m"),
+            false => text.to_string(),
+        }
+    }
+
+    /// A heading line, bold.
+    pub fn header(self, text: &str) -> String {
+        format!("{}\n", self.paint("1", text))
+    }
+
+    /// A program's `[name]` label in its colour.
+    pub fn label(self, name: &str, colour: &str) -> String {
+        self.paint(colour, &format!("[{name}]"))
+    }
+}
+
+/// Whether the terminal takes ANSI colour. Unix terminals do. On Windows
+/// the console shows escape sequences as text unless asked (with
+/// `SetConsoleMode`, which needs `unsafe`): colour only where the terminal
+/// is known to take it: Windows Terminal (`WT_SESSION`), a Unix-like one
+/// such as mintty (`TERM`), ConEmu and Cmder (`ConEmuANSI=ON`).
+fn takes_colour(windows: bool, set: impl Fn(&str) -> bool) -> bool {
+    let conemu = std::env::var("ConEmuANSI").is_ok_and(|v| v == "ON");
+    !windows || set("WT_SESSION") || set("TERM") || conemu
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_takes_two_columns_and_tabs_expand_by_display_width() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("连接已经建立"), 12);
+        assert_eq!(width("２５，"), 6);
+        assert_eq!(pad("中", 4), "中  ");
+        assert_eq!(expand_tabs("ab\tc"), "ab  c");
+        assert_eq!(expand_tabs("中\tc"), "中  c");
+        assert_eq!(expand_tabs("\t"), "    ");
+        assert_eq!(escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn windows_consoles_get_colour_only_where_known_to_take_it() {
+        let none = |_: &str| false;
+        assert!(takes_colour(false, none));
+        assert!(!takes_colour(true, none));
+        assert!(takes_colour(true, |name: &str| name == "WT_SESSION"));
+        assert!(takes_colour(true, |name: &str| name == "TERM"));
+    }
+}
