@@ -69,17 +69,17 @@ impl<'a> Args<'a> {
         while let Some(arg) = args.next() {
             match arg {
                 "-h" | "--help" => parsed.help = true,
-                option if valued.contains(&option) => {
+                _ if valued.contains(&arg) => {
                     let value = args.next().ok_or_else(|| {
-                        TaskError::usage(format!("{option} 需要一个值 / needs a value"))
+                        TaskError::usage(format!("{arg} 需要一个值 / needs a value"))
                     })?;
-                    parsed.options.push((option, value));
+                    parsed.options.push((arg, value));
                 }
-                option if flags.contains(&option) => parsed.options.push((option, "")),
-                option if option.starts_with('-') => {
-                    return Err(TaskError::usage(format!("未知选项 / unknown option {option:?}")))
+                _ if flags.contains(&arg) => parsed.options.push((arg, "")),
+                _ if arg.starts_with('-') => {
+                    return Err(TaskError::usage(format!("未知选项 / unknown option {arg:?}")))
                 }
-                word => parsed.words.push(word),
+                _ => parsed.words.push(arg),
             }
         }
         Ok(parsed)
@@ -87,13 +87,12 @@ impl<'a> Args<'a> {
 
     /// Whether `option` was given.
     pub fn has(&self, option: &str) -> bool {
-        self.options.iter().any(|(name, _)| *name == option)
+        self.value(option).is_some()
     }
 
     /// The value of `option`, the last one given.
     pub fn value(&self, option: &str) -> Option<&'a str> {
-        let mut given = self.options.iter().rev();
-        given.find(|(name, _)| *name == option).map(|(_, value)| *value)
+        self.options.iter().rev().find(|(name, _)| *name == option).map(|(_, value)| *value)
     }
 }
 
