@@ -10,11 +10,11 @@ mod linux;
 mod load;
 mod setup;
 
-use std::process::Command;
 use std::time::Instant;
 
 use crate::harness::{Process, Programs, HANG_GUARD};
-use crate::pairings::{self, Role, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
+use crate::pairings::{Program, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
+use crate::session::{self, Event, Stage};
 use crate::text::width;
 use crate::{out, workspace, TaskError};
 use setup::{in_order, line, median, number, progress, Settings, Side, Sides};
@@ -29,15 +29,14 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let build = if settings.dev { "debug" } else { "release" };
     if settings.build {
         progress(&format!("building the programs and the bare loop ({build})"));
-        let release = |cargo: &mut Command| {
+        workspace::cargo_build(|cargo| {
+            for program in PROGRAMS {
+                cargo.args(["--package", program.name, "--bin", program.name]);
+            }
+            cargo.args(["--package", "xtask", "--bin", "bare-loop"]);
             if !settings.dev {
                 cargo.arg("--release");
             }
-        };
-        workspace::build_programs(release)?;
-        workspace::cargo_build(|cargo| {
-            cargo.args(["--package", "xtask", "--bin", "bare-loop"]);
-            release(cargo);
         })?;
     }
     let dir = workspace::programs_dir(!settings.dev)?;
@@ -48,33 +47,41 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let sides = Sides { programs: Programs { dir, runner: None }, python };
     let started = Instant::now();
     let (cost, [rust_rss, python_rss]) = cost::measure(&settings, &sides)?;
+    let no_memory = rust_rss
+        .is_empty()
+        .then_some("\n* 没有测量内存：这个系统没有 /proc / memory not measured: no /proc\n");
     let mut rss = Row::new("hello-server 内存峰值 / peak RSS, KiB", 0);
-    (rss.rust, rss.python) = (rust_rss, python_rss);
-    if rss.rust.is_empty() {
-        rss.notes.push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
-    }
+    rss.values = [rust_rss, python_rss];
     let mut rows = vec![rss];
     let (starts, lines) = (settings.starts, settings.chat_lines);
     for program in ["hello-server", "chat-server", "udp-server"] {
-        let measure = Row::new(format!("{program} 启动到就绪 / start-up, ms"), 2);
         // Spawn to readiness line; stopped only after: its ending is not
         // part of its start.
-        rows.push(row(&settings, measure, starts, |side| {
+        let measure = Row::new(format!("{program} 启动到就绪 / start-up, ms"), 2);
+        rows.push(measure.runs(&settings, starts, |side| {
             let started = Instant::now();
             let _ready = sides.start_server(side, program)?;
             Ok(started.elapsed().as_secs_f64() * 1e3)
         })?);
     }
+    // udp-server and udp-client converting the table's first temperature,
+    // until both have exited.
     let measure = Row::new("一次 UDP 转换 / one UDP conversion, ms", 2);
-    rows.push(row(&settings, measure, starts, |side| Ok(udp_run(&sides, side)? * 1e3))?);
-    let measure = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
-    rows.push(row(&settings, measure, 1, |side| {
-        Ok(lines as f64 / chat_run(&sides, side, lines)?.max(1e-9))
+    rows.push(measure.runs(&settings, starts, |side| {
+        let started = Instant::now();
+        session::play(&UDP, UDP.runs[0], &mut Played(&sides, side), "xtask-bench")?;
+        Ok(started.elapsed().as_secs_f64() * 1e3)
     })?);
+    let measure = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
+    rows.push(
+        measure.runs(&settings, 1, |side| {
+            Ok(lines as f64 / chat_run(&sides, side, lines)?.max(1e-9))
+        })?,
+    );
     for program in PROGRAMS.map(|program| program.name) {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         let size = std::fs::metadata(sides.programs.path(program)).ok();
-        row.rust.extend(size.map(|meta| meta.len() as f64 / 1024.0));
+        row.values[0].extend(size.map(|meta| meta.len() as f64 / 1024.0));
         rows.push(row);
     }
     progress(&format!("measured in {:.1} s", started.elapsed().as_secs_f64()));
@@ -82,88 +89,71 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     out(&format!(
         "cargo xtask bench: {build} 构建，{python_version}，每项取 {rounds} 轮的中位数\n\
          \x20                  {build} builds, {python_version}, median of {rounds} rounds\n\
-         机器 / machine: {}\n\n{cost}\n{}",
+         机器 / machine: {}\n\n{cost}\n{}{}",
         linux::machine(),
-        table(&rows)
+        table(&rows),
+        no_memory.unwrap_or_default()
     ));
     Ok(())
 }
 
-/// One line of the second table: a measure and what each side measured,
-/// run by run (the table shows the medians), with notes printed under it.
+/// One line of the second table: a measure and what each side (Rust,
+/// Python) measured, run by run (the table shows the medians).
 struct Row {
     measure: String,
-    rust: Vec<f64>,
-    python: Vec<f64>,
+    values: [Vec<f64>; 2],
     decimals: usize,
-    notes: Vec<String>,
 }
 
 impl Row {
     fn new(measure: impl Into<String>, decimals: usize) -> Row {
-        let (rust, python, notes) = (Vec::new(), Vec::new(), Vec::new());
-        Row { measure: measure.into(), rust, python, decimals, notes }
+        Row { measure: measure.into(), values: Default::default(), decimals }
+    }
+
+    /// The row with `runs` measurements by `run` per side and round, the
+    /// sides taking turns going first.
+    fn runs(
+        mut self,
+        settings: &Settings,
+        runs: usize,
+        mut run: impl FnMut(Side) -> Result<f64, TaskError>,
+    ) -> Result<Row, TaskError> {
+        for round in 0..settings.rounds {
+            progress(&format!("round {}/{}: {}", round + 1, settings.rounds, self.measure));
+            for side in in_order(round, [Side::Rust, Side::Python]) {
+                for _ in 0..runs {
+                    self.values[side as usize].push(run(side)?);
+                }
+            }
+        }
+        Ok(self)
     }
 }
 
-/// The rows as one table (`—` where there is no value), then the rows'
-/// notes.
+/// The rows as one table (`—` where there is no value).
 fn table(rows: &[Row]) -> String {
     // Display columns, not chars: the labels hold Chinese.
     let first = rows.iter().map(|row| width(&row.measure)).max().unwrap_or(0);
     let widths = [11, 11, 13];
     let mut text = line("项目 / measure", first, &["Rust", "Python", "Rust/Python"], &widths);
     for row in rows {
-        let (rust, python) = (median(&row.rust), median(&row.python));
-        let ratio =
-            rust.zip(python.filter(|&python| python > 0.0)).map(|(rust, python)| rust / python);
+        let [rust, python] = row.values.each_ref().map(|values| median(values));
+        let ratio = rust.zip(python.filter(|&python| python > 0.0)).map(|(r, p)| r / p);
         let cells = [number(rust, row.decimals), number(python, row.decimals), number(ratio, 2)];
         text += &line(&row.measure, first, &cells.each_ref().map(String::as_str), &widths);
-    }
-    for (index, note) in rows.iter().flat_map(|row| &row.notes).enumerate() {
-        text += &format!("{}* {note}\n", if index == 0 { "\n" } else { "" });
     }
     text
 }
 
-/// A row of `runs` measurements by `run` per side and round, the sides
-/// taking turns going first.
-fn row(
-    settings: &Settings,
-    mut row: Row,
-    runs: usize,
-    mut run: impl FnMut(Side) -> Result<f64, TaskError>,
-) -> Result<Row, TaskError> {
-    for round in 0..settings.rounds {
-        progress(&format!("round {}/{}: {}", round + 1, settings.rounds, row.measure));
-        for side in in_order(round, [Side::Rust, Side::Python]) {
-            for _ in 0..runs {
-                let value = run(side)?;
-                [&mut row.rust, &mut row.python][side as usize].push(value);
-            }
-        }
-    }
-    Ok(row)
-}
+/// A session of the table played by one side's programs, nothing shown.
+struct Played<'a>(&'a Sides, Side);
 
-/// udp-server and udp-client converting the table's first temperature,
-/// until both have exited; seconds.
-fn udp_run(sides: &Sides, side: Side) -> Result<f64, TaskError> {
-    let (typed, expected) = pairings::typed_and_printed(UDP.runs[0], Role::Client)
-        .ok_or_else(|| TaskError::failed("the table's udp session types nothing"))?;
-    let started = Instant::now();
-    let (mut server, addr) = sides.start_server(side, "udp-server")?;
-    let mut client = Process::start(sides.command(side, "udp-client", &addr.to_string()))?;
-    client.type_in(format!("{typed}\n").as_bytes())?;
-    let (client_status, server_status) =
-        (client.wait_exit(HANG_GUARD)?, server.wait_exit(HANG_GUARD)?);
-    let elapsed = started.elapsed().as_secs_f64();
-    let printed = client.stdout_text();
-    if !client_status.success() || !server_status.success() || !printed.contains(&expected) {
-        let what = format!("printed {printed:?}, not {expected:?} (client {client_status}, server {server_status})");
-        return Err(TaskError::failed(client.fail(what)));
+impl Stage for Played<'_> {
+    fn start(&mut self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
+        Ok(Process::start(self.0.command(self.1, program.name, arg))?)
     }
-    Ok(elapsed)
+
+    fn show(&mut self, _: Event) {}
 }
 
 /// Lines typed into chat-server as fast as its stdin takes them, until
