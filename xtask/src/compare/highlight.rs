@@ -33,28 +33,12 @@ impl Kind {
     }
 }
 
-/// A run of characters of one kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    pub kind: Kind,
-    pub text: String,
-}
+/// A line of code: each character with its kind.
+pub type Line = Vec<(char, Kind)>;
 
-/// The characters of `tokens`, each with its kind.
-pub fn chars(tokens: &[Token]) -> Vec<(char, Kind)> {
-    tokens.iter().flat_map(|t| t.text.chars().map(move |c| (c, t.kind))).collect()
-}
-
-/// Characters back into tokens, a token a run of one kind.
-pub fn tokens(chars: impl IntoIterator<Item = (char, Kind)>) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
-    for (c, kind) in chars {
-        match tokens.last_mut() {
-            Some(last) if last.kind == kind => last.text.push(c),
-            _ => tokens.push(Token { kind, text: c.to_string() }),
-        }
-    }
-    tokens
+/// A line's runs of characters of one kind, each as its text.
+pub fn runs(line: &[(char, Kind)]) -> impl Iterator<Item = (Kind, String)> + '_ {
+    line.chunk_by(|a, b| a.1 == b.1).map(|run| (run[0].1, run.iter().map(|c| c.0).collect()))
 }
 
 const PYTHON_KEYWORDS: &str = "False None True and as assert break class continue def del elif \
@@ -65,29 +49,25 @@ const RUST_KEYWORDS: &str = "as break const continue crate else enum false fn fo
     let loop match mod move mut pub ref return self Self static struct super trait true type \
     unsafe use where while";
 
-/// The tokens of each line, a Python listing's (`python`) or Rust's.
-pub fn lex_lines(lines: &[String], python: bool) -> Vec<Vec<Token>> {
+/// Each line highlighted, a Python listing's (`python`) or Rust's.
+pub fn lex_lines(lines: &[String], python: bool) -> Vec<Line> {
     let mut open_string = false;
     lines
         .iter()
         .map(|line| {
-            let (tokens, still_open) = lex_line(line, python, open_string);
+            let (line, still_open) = lex_line(line, python, open_string);
             open_string = still_open;
-            tokens
+            line
         })
         .collect()
 }
 
-/// The tokens of one line, and whether a Rust string is still open at its
+/// One line highlighted, and whether a Rust string is still open at its
 /// end.
-pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool) {
+pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Line, bool) {
     let chars: Vec<char> = line.chars().collect();
-    let mut tokens: Vec<Token> = Vec::new();
-    let mut push = |kind: Kind, text: &[char]| match tokens.last_mut() {
-        Some(last) if last.kind == kind => last.text.extend(text),
-        _ if text.is_empty() => {}
-        _ => tokens.push(Token { kind, text: text.iter().collect() }),
-    };
+    let mut lexed = Line::with_capacity(chars.len());
+    let mut push = |kind: Kind, text: &[char]| lexed.extend(text.iter().map(|&c| (c, kind)));
     // Where a string that opens at `from` (just after its quote) ends.
     let string_end = |from: usize, quote: char| {
         let mut i = from;
@@ -114,7 +94,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
         let (end, closed) = string_end(0, '"');
         push(Kind::Str, &chars[..end]);
         if !closed {
-            return (tokens, true);
+            return (lexed, true);
         }
         i = end;
     }
@@ -142,7 +122,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
             let (end, closed) = string_end(at + 1, quote);
             push(Kind::Str, &chars[i..end]);
             if !closed && !python && quote == '"' {
-                return (tokens, true);
+                return (lexed, true);
             }
             i = end;
         } else if ch.is_ascii_digit() {
@@ -173,7 +153,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
             i += 1;
         }
     }
-    (tokens, false)
+    (lexed, false)
 }
 
 #[cfg(test)]
@@ -181,9 +161,7 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str, python: bool) -> Vec<(Kind, String)> {
-        let tokens = lex_line(line, python, false).0.into_iter();
-        let coloured = tokens.filter(|t| t.kind != Kind::Plain);
-        coloured.map(|t| (t.kind, t.text)).collect()
+        runs(&lex_line(line, python, false).0).filter(|run| run.0 != Kind::Plain).collect()
     }
 
     #[test]
@@ -211,9 +189,8 @@ mod tests {
         assert_eq!(kinds("x == b'0'", false), [(Kind::Str, "b'0'".to_string())]);
         let lines = ["f(\"one \\".to_string(), "two\", 3)".to_string()];
         let lexed = lex_lines(&lines, false);
-        assert_eq!(lexed[1][0].kind, Kind::Str);
-        assert_eq!(lexed[1][0].text, "two\"");
-        assert_eq!(lexed[1].last().map(|t| t.kind), Some(Kind::Plain));
+        assert_eq!(runs(&lexed[1]).next(), Some((Kind::Str, "two\"".to_string())));
+        assert_eq!(lexed[1].last().map(|c| c.1), Some(Kind::Plain));
     }
 
     #[test]

@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::groups::{groups_of, Group};
-use super::highlight::{Kind, Token};
-use super::terminal::{lex_groups, soft_breaks};
+use super::highlight::{runs, Kind};
+use super::terminal::{lex_groups, line_width, soft_breaks};
 use crate::pairings::PROGRAMS;
-use crate::text::{escape, width};
+use crate::text::escape;
 use crate::{workspace, TaskError};
 
 const STYLE: &str = include_str!("page.css");
@@ -81,10 +81,9 @@ const FOOTER: &str = "<footer>由 <code>cargo xtask compare --html</code> 生成
 /// between tokens. The run of spaces that lines a trailing comment up with
 /// its neighbours (the listings' tabs) is marked, so a narrow screen can
 /// close it up.
-fn code_line(tokens: &[Token], extra: &str) -> String {
-    let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
-    let indent = text.len() - text.trim_start_matches(' ').len();
-    let breaks = soft_breaks(tokens);
+fn code_line(line: &[(char, Kind)], extra: &str) -> String {
+    let indent = line.iter().take_while(|c| c.0 == ' ').count();
+    let breaks = soft_breaks(line);
     let mut at = 0;
     let mut escaped = |text: &str| {
         let mut html = String::new();
@@ -98,13 +97,14 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
         html
     };
     let mut html = format!("<span class=\"l\"{extra} style=\"--i:{indent}\">");
-    for (index, token) in tokens.iter().enumerate() {
-        let before_comment = tokens.get(index + 1).is_some_and(|t| t.kind == Kind::Comment);
-        let body = token.text.trim_end_matches(' ');
-        let gap = &token.text[body.len()..];
+    let runs: Vec<(Kind, String)> = runs(line).collect();
+    for (index, (kind, text)) in runs.iter().enumerate() {
+        let before_comment = runs.get(index + 1).is_some_and(|run| run.0 == Kind::Comment);
+        let body = text.trim_end_matches(' ');
+        let gap = &text[body.len()..];
         let aligns = before_comment && (index > 0 || !body.is_empty()) && gap.len() >= 3;
-        let (body, gap) = if aligns { (body, gap) } else { (token.text.as_str(), "") };
-        let (class, body) = (token.kind.class_and_colour().0, escaped(body));
+        let (body, gap) = if aligns { (body, gap) } else { (text.as_str(), "") };
+        let (class, body) = (kind.class_and_colour().0, escaped(body));
         if class.is_empty() {
             html.push_str(&body);
         } else {
@@ -126,8 +126,7 @@ pub fn crate_page(
     differences: &[(&str, &str, &str)],
 ) -> String {
     let lexed = lex_groups(groups);
-    let widths = lexed.iter().flat_map(|g| &g.0);
-    let widest = widths.map(|line| line.iter().map(|t| width(&t.text)).sum::<usize>()).max();
+    let widest = lexed.iter().flat_map(|g| &g.0).map(|line| line_width(line)).max();
     let (krate, listing) = (escape(krate), escape(listing));
     let title = format!("{krate} \u{21c4} {listing} · 逐行对照 Line by line");
     let mut html = head(&title, Some(&krate));
@@ -304,15 +303,15 @@ mod tests {
 
     #[test]
     fn code_lines_are_escaped_indented_and_mark_the_gap_before_a_comment() {
-        let (tokens, _) = lex_line("    if a<b:      #比较 <x>", true, false);
+        let (line, _) = lex_line("    if a<b:      #比较 <x>", true, false);
         assert_eq!(
-            code_line(&tokens, ""),
+            code_line(&line, ""),
             "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;<wbr>b:\
              <span class=\"gap\">      </span><span class=\"c\">#比较 &lt;x&gt;</span></span>"
         );
-        let (tokens, _) = lex_line("f(a,'b c')", true, false);
+        let (line, _) = lex_line("f(a,'b c')", true, false);
         assert_eq!(
-            code_line(&tokens, ""),
+            code_line(&line, ""),
             "<span class=\"l\" style=\"--i:0\">f(<wbr>a,\
              <span class=\"s\"><wbr>&#39;b c&#39;</span>)</span>"
         );
