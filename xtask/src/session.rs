@@ -69,16 +69,15 @@ pub fn play(
     let mut sides: [Option<Side>; 2] = [None, None];
     let played = steps(pairing, run, stage, agent, &mut sides);
     // What still runs after a failure is stopped as the stage stops it.
-    if played.is_err() {
-        for side in sides.iter_mut().flatten() {
-            if side.process.exited().is_none() {
-                stage.stop(side);
-            }
+    for side in sides.iter_mut().flatten().filter(|_| played.is_err()) {
+        if side.process.exited().is_none() {
+            stage.stop(side);
         }
     }
     played
 }
 
+/// The steps of [`play`], each side kept in `sides` as it starts.
 fn steps(
     pairing: &Pairing,
     run: &[Step],

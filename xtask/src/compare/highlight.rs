@@ -51,20 +51,13 @@ const RUST_KEYWORDS: &str = "as break const continue crate else enum false fn fo
 
 /// Each line highlighted, a Python listing's (`python`) or Rust's.
 pub fn lex_lines(lines: &[String], python: bool) -> Vec<Line> {
-    let mut open_string = false;
-    lines
-        .iter()
-        .map(|line| {
-            let (line, still_open) = lex_line(line, python, open_string);
-            open_string = still_open;
-            line
-        })
-        .collect()
+    let mut open = false;
+    lines.iter().map(|line| lex_line(line, python, &mut open)).collect()
 }
 
-/// One line highlighted, and whether a Rust string is still open at its
-/// end.
-pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Line, bool) {
+/// One line highlighted; `open` says whether a Rust string is open at its
+/// start, and then at its end.
+pub fn lex_line(line: &str, python: bool, open: &mut bool) -> Line {
     let chars: Vec<char> = line.chars().collect();
     let mut lexed = Line::with_capacity(chars.len());
     let mut push = |kind: Kind, text: &[char]| lexed.extend(text.iter().map(|&c| (c, kind)));
@@ -90,13 +83,10 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Line, bool) {
         from + chars[from..].iter().take_while(|&&c| keep(c)).count()
     };
     let mut i = 0;
-    if in_string {
+    if *open {
         let (end, closed) = string_end(0, '"');
         push(Kind::Str, &chars[..end]);
-        if !closed {
-            return (lexed, true);
-        }
-        i = end;
+        (i, *open) = (end, !closed);
     }
     while i < chars.len() {
         let ch = chars[i];
@@ -121,10 +111,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Line, bool) {
         } else if let Some((at, quote)) = quote {
             let (end, closed) = string_end(at + 1, quote);
             push(Kind::Str, &chars[i..end]);
-            if !closed && !python && quote == '"' {
-                return (lexed, true);
-            }
-            i = end;
+            (i, *open) = (end, !closed && !python && quote == '"');
         } else if ch.is_ascii_digit() {
             let end = run_end(i, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             // `1..2` is a range, not a number with two points.
@@ -153,7 +140,7 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Line, bool) {
             i += 1;
         }
     }
-    (lexed, false)
+    lexed
 }
 
 #[cfg(test)]
@@ -161,7 +148,7 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str, python: bool) -> Vec<(Kind, String)> {
-        runs(&lex_line(line, python, false).0).filter(|run| run.0 != Kind::Plain).collect()
+        runs(&lex_line(line, python, &mut false)).filter(|run| run.0 != Kind::Plain).collect()
     }
 
     #[test]

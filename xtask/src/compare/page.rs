@@ -303,13 +303,13 @@ mod tests {
 
     #[test]
     fn code_lines_are_escaped_indented_and_mark_the_gap_before_a_comment() {
-        let (line, _) = lex_line("    if a<b:      #比较 <x>", true, false);
+        let line = lex_line("    if a<b:      #比较 <x>", true, &mut false);
         assert_eq!(
             code_line(&line, ""),
             "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;<wbr>b:\
              <span class=\"gap\">      </span><span class=\"c\">#比较 &lt;x&gt;</span></span>"
         );
-        let (line, _) = lex_line("f(a,'b c')", true, false);
+        let line = lex_line("f(a,'b c')", true, &mut false);
         assert_eq!(
             code_line(&line, ""),
             "<span class=\"l\" style=\"--i:0\">f(<wbr>a,\

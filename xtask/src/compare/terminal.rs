@@ -308,7 +308,7 @@ mod tests {
     }
 
     fn wrapped(line: &str, python: bool, columns: usize) -> Vec<String> {
-        let pieces = wrap(&lex_line(line, python, false).0, columns, CONTINUED).into_iter();
+        let pieces = wrap(&lex_line(line, python, &mut false), columns, CONTINUED).into_iter();
         pieces.map(|piece| piece.into_iter().map(|c| c.0).collect()).collect()
     }
 
