@@ -60,7 +60,6 @@ pub fn lex_lines(lines: &[String], python: bool) -> Vec<Line> {
 pub fn lex_line(line: &str, python: bool, open: &mut bool) -> Line {
     let chars: Vec<char> = line.chars().collect();
     let mut lexed = Line::with_capacity(chars.len());
-    let mut push = |kind: Kind, text: &[char]| lexed.extend(text.iter().map(|&c| (c, kind)));
     // Where a string that opens at `from` (just after its quote) ends.
     let string_end = |from: usize, quote: char| {
         let mut i = from;
@@ -83,45 +82,35 @@ pub fn lex_line(line: &str, python: bool, open: &mut bool) -> Line {
         from + chars[from..].iter().take_while(|&&c| keep(c)).count()
     };
     let mut i = 0;
-    if *open {
-        let (end, closed) = string_end(0, '"');
-        push(Kind::Str, &chars[..end]);
-        (i, *open) = (end, !closed);
-    }
     while i < chars.len() {
         let ch = chars[i];
-        let quote_at = |at: usize| match chars.get(at) {
+        let word_end = run_end(i, |c| c.is_alphanumeric() || c == '_');
+        let word: String = chars[i..word_end].iter().collect();
+        // A string, perhaps after a prefix: b'..', r"..", f'..' and the like.
+        let at =
+            if ["b", "r", "f", "u", "br", "rb"].contains(&word.as_str()) { word_end } else { i };
+        let quote = match chars.get(at) {
             Some('"') => Some('"'),
             Some('\'') if python || char_literal(at) => Some('\''),
             _ => None,
         };
-        // A string, perhaps after a prefix: b'..', r"..", f'..' and the like.
-        let word_end = run_end(i, |c| c.is_alphanumeric() || c == '_');
-        let prefix: String = chars[i..word_end].iter().collect();
-        let quote = match ch {
-            '"' | '\'' => quote_at(i).map(|q| (i, q)),
-            _ if ["b", "r", "f", "u", "br", "rb"].contains(&prefix.as_str()) => {
-                quote_at(word_end).map(|q| (word_end, q))
-            }
-            _ => None,
-        };
-        if (python && ch == '#') || (!python && ch == '/' && chars.get(i + 1) == Some(&'/')) {
-            push(Kind::Comment, &chars[i..]);
-            break;
-        } else if let Some((at, quote)) = quote {
+        let (kind, end) = if *open && i == 0 {
+            let (end, closed) = string_end(0, '"');
+            *open = !closed;
+            (Kind::Str, end)
+        } else if (python && ch == '#') || (!python && chars[i..].starts_with(&['/', '/'])) {
+            (Kind::Comment, chars.len())
+        } else if let Some(quote) = quote {
             let (end, closed) = string_end(at + 1, quote);
-            push(Kind::Str, &chars[i..end]);
-            (i, *open) = (end, !closed && !python && quote == '"');
+            *open = !closed && !python && quote == '"';
+            (Kind::Str, end)
         } else if ch.is_ascii_digit() {
             let end = run_end(i, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             // `1..2` is a range, not a number with two points.
             let range = chars[i..end].windows(2).position(|w| w == ['.', '.']);
-            let end = range.map_or(end, |at| i + at);
-            push(Kind::Number, &chars[i..end]);
-            i = end;
+            (Kind::Number, range.map_or(end, |at| i + at))
         } else if ch.is_alphabetic() || ch == '_' {
-            let (end, word) = (word_end, prefix);
-            let next = chars.get(end).copied();
+            let next = chars.get(word_end).copied();
             let has = |words: &str| words.split_whitespace().any(|w| w == word);
             let kind = match (python, next) {
                 (true, _) if has(PYTHON_KEYWORDS) => Kind::Keyword,
@@ -132,13 +121,12 @@ pub fn lex_line(line: &str, python: bool, open: &mut bool) -> Line {
                 _ if word.starts_with(|c: char| c.is_ascii_uppercase()) => Kind::Type,
                 _ => Kind::Plain,
             };
-            let end = end + usize::from(kind == Kind::Builtin && !python);
-            push(kind, &chars[i..end]);
-            i = end;
+            (kind, word_end + usize::from(kind == Kind::Builtin && !python))
         } else {
-            push(Kind::Plain, &chars[i..i + 1]);
-            i += 1;
-        }
+            (Kind::Plain, i + 1)
+        };
+        lexed.extend(chars[i..end].iter().map(|&c| (c, kind)));
+        i = end;
     }
     lexed
 }
