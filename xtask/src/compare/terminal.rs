@@ -123,13 +123,10 @@ fn fit(lines: &[Line], columns: usize, reflow: bool) -> Vec<Line> {
                     sentence.push_str(words.trim());
                 }
                 let sentence: Line = sentence.chars().map(|c| (c, Kind::Comment)).collect();
+                // Each piece under the first line's indentation and marker.
+                let lead = block[0][..indent + marker.len()].iter().chain([&(' ', Kind::Comment)]);
                 for piece in wrap(&sentence, columns - indent - marker.len() - 1, "") {
-                    let lead = format!("{}{marker} ", " ".repeat(indent));
-                    let kinds = lead
-                        .chars()
-                        .enumerate()
-                        .map(|(i, c)| (c, if i < indent { Kind::Plain } else { Kind::Comment }));
-                    fitted.push(kinds.chain(piece).collect());
+                    fitted.push(lead.clone().copied().chain(piece).collect());
                 }
             }
             _ => fitted.extend(block.iter().flat_map(|line| wrap(line, columns, CONTINUED))),
