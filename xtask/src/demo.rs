@@ -151,11 +151,9 @@ impl Stage for Transcript<'_> {
             Event::Printed(side) => self.printed(side, false),
             Event::Types(side, line) => {
                 self.printed(side, false);
-                let prompt = side.program.prompt.unwrap_or_default();
-                self.line(
-                    Some(side),
-                    &format!("{prompt}{}", self.style.paint("1", &format!("› {line}"))),
-                );
+                let (prompt, line) =
+                    (side.program.prompt, self.style.paint("1", &format!("› {line}")));
+                self.line(Some(side), &format!("{}{line}", prompt.unwrap_or_default()));
             }
             Event::Request(request) => {
                 request.trim_end().lines().for_each(|l| self.line(None, &format!("→ {l}")))
@@ -191,11 +189,8 @@ fn chat_live(mut stage: Transcript) -> Result<(), TaskError> {
     command.arg(addr.map_or(String::new(), |addr| addr.to_string()));
     let mut you = Attached::start(command)?;
     session::expect(&mut stage, &mut server, CHAT_SERVER_CONNECTED)?;
-    session::type_line(
-        &mut stage,
-        &mut server,
-        "你好！我是 chat-server。说点什么吧 (say something)",
-    )?;
+    let hello = "你好！我是 chat-server。说点什么吧 (say something)";
+    session::type_line(&mut stage, &mut server, hello)?;
     let mut answered = 0;
     while !you.has_exited() && server.process.exited().is_none() {
         let seen = server.process.printed(|p| p.stdout.len());

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::groups::{groups_of, Group};
 use super::highlight::{runs, Kind};
 use super::terminal::{lex_groups, line_width, soft_breaks};
-use crate::pairings::PROGRAMS;
+use crate::pairings::{Program, PROGRAMS};
 use crate::text::escape;
 use crate::{workspace, TaskError};
 
@@ -34,22 +34,32 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
         let readme = workspace::read(&workspace::root().join(format!("crates/{krate}/README.md")))?;
         // The same section in each language of the README, Chinese first.
         let differences = [
-            ("zh-CN", "中文", subsection(&readme, "中文", "与教程的不同")),
-            ("en", "English", subsection(&readme, "English", "Differences from the tutorial")),
+            subsection(&readme, "中文", "与教程的不同"),
+            subsection(&readme, "English", "Differences from the tutorial"),
         ];
-        let page = crate_page(krate, listing, &groups, &differences);
-        workspace::write(&dir.join(format!("{krate}.html")), &page)?;
-        let lines = groups.iter().map(|g| g.python.len()).sum::<usize>();
+        workspace::write(
+            &dir.join(format!("{krate}.html")),
+            &crate_page(program, &groups, differences),
+        )?;
+        let (count, lines) = (groups.len(), groups.iter().map(|g| g.python.len()).sum::<usize>());
         let _ = writeln!(
             rows,
-            "<tr><td><a href=\"{krate}.html\">{}</a></td><td>{}</td><td>{}</td><td>{lines}</td></tr>",
-            escape(krate),
-            escape(listing),
-            groups.len()
+            "<tr><td><a href=\"{krate}.html\">{krate}</a></td><td>{listing}</td><td>{count}</td><td>{lines}</td></tr>",
         );
     }
+    // The index: the six crates, each beside its listing.
+    let mut html = head("逐行对照 · Line by line", None);
+    let _ = write!(
+        html,
+        "<header>\n<h1>Python \u{21c4} Rust 逐行对照</h1>\n\
+         <p>教程的六个 Python 清单，每一行旁边是做同一件事的 Rust。</p>\n\
+         <p lang=\"en\">The tutorial's six Python listings, each line beside the Rust that does its job.</p>\n\
+         </header>\n<main class=\"index\">\n<table>\n<thead><tr><th>Rust crate</th>\
+         <th>Python 清单 · listing</th><th>组 · groups</th><th>行 · lines</th></tr></thead>\n<tbody>\n\
+         {rows}</tbody>\n</table>\n</main>\n{FOOTER}</body>\n</html>\n"
+    );
     let index = dir.join("index.html");
-    workspace::write(&index, &index_page(&rows))?;
+    workspace::write(&index, &html)?;
     Ok(index)
 }
 
@@ -117,19 +127,14 @@ fn code_line(line: &[(char, Kind)], extra: &str) -> String {
     html + "</span>"
 }
 
-/// The page of one crate; `differences` holds, per language, its `lang`,
-/// its name and the README's section.
-pub fn crate_page(
-    krate: &str,
-    listing: &str,
-    groups: &[Group],
-    differences: &[(&str, &str, &str)],
-) -> String {
+/// The page of one crate; `differences` holds the README's section in
+/// Chinese, then in English. Program and file names need no escaping.
+pub fn crate_page(program: &Program, groups: &[Group], differences: [&str; 2]) -> String {
     let lexed = lex_groups(groups);
     let widest = lexed.iter().flat_map(|g| &g.0).map(|line| line_width(line)).max();
-    let (krate, listing) = (escape(krate), escape(listing));
+    let (krate, listing) = (program.name, program.listing);
     let title = format!("{krate} \u{21c4} {listing} · 逐行对照 Line by line");
-    let mut html = head(&title, Some(&krate));
+    let mut html = head(&title, Some(krate));
     let _ = write!(
         html,
         "<header>\n<h1>{krate} <span class=\"arrow\">\u{21c4}</span> {listing}</h1>\n\
@@ -172,9 +177,10 @@ pub fn crate_page(
         "</main>\n<aside id=\"differences\">\n<h2>与教程的不同 \
          <span lang=\"en\">Differences from the tutorial</span></h2>\n",
     );
-    for (lang, language, section) in differences {
-        let _ =
-            writeln!(html, "<section lang=\"{}\">\n<h3>{}</h3>", escape(lang), escape(language));
+    for ((lang, language), section) in
+        [("zh-CN", "中文"), ("en", "English")].iter().zip(differences)
+    {
+        let _ = writeln!(html, "<section lang=\"{lang}\">\n<h3>{language}</h3>");
         if section.trim().is_empty() {
             html.push_str("<p>（无 · none）</p>\n");
         }
@@ -185,21 +191,6 @@ pub fn crate_page(
         html,
         "<p class=\"from\">摘自 <code>crates/{krate}/README.md</code> · from the crate's README</p>\n\
          </aside>\n</div>\n{FOOTER}<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
-    );
-    html
-}
-
-/// The index: the six crates, each beside its listing (`rows`).
-fn index_page(rows: &str) -> String {
-    let mut html = head("逐行对照 · Line by line", None);
-    let _ = write!(
-        html,
-        "<header>\n<h1>Python \u{21c4} Rust 逐行对照</h1>\n\
-         <p>教程的六个 Python 清单，每一行旁边是做同一件事的 Rust。</p>\n\
-         <p lang=\"en\">The tutorial's six Python listings, each line beside the Rust that does its job.</p>\n\
-         </header>\n<main class=\"index\">\n<table>\n<thead><tr><th>Rust crate</th>\
-         <th>Python 清单 · listing</th><th>组 · groups</th><th>行 · lines</th></tr></thead>\n<tbody>\n\
-         {rows}</tbody>\n</table>\n</main>\n{FOOTER}</body>\n</html>\n"
     );
     html
 }
@@ -321,14 +312,10 @@ mod tests {
     fn a_page_has_one_row_per_group_and_the_differences_tables() {
         let groups = parse("// py: print('<hi>')\nfn main() {}\n// py: x = 1\nlet x = 1;\n");
         let differences = [
-            ("zh-CN", "中文", "| 甲 | 乙 |\n|---|---|\n| 丙 | 丁 |\n"),
-            (
-                "en",
-                "English",
-                "| a | b `x\\|y` |\n|---|---|\n| `<c>` | **d `e`** |\n\ntwo & three.\n",
-            ),
+            "| 甲 | 乙 |\n|---|---|\n| 丙 | 丁 |\n",
+            "| a | b `x\\|y` |\n|---|---|\n| `<c>` | **d `e`** |\n\ntwo & three.\n",
         ];
-        let page = crate_page("hello-server", "hello_server.py", &groups, &differences);
+        let page = crate_page(&crate::pairings::HELLO_SERVER, &groups, differences);
         assert_eq!(page.matches("<section class=\"g\"").count(), 2);
         assert!(page.contains("&#39;&lt;hi&gt;&#39;"));
         assert!(page.contains("<th>b <code>x|y</code></th>"), "{page}");
