@@ -215,48 +215,43 @@ pub fn subsection<'a>(readme: &'a str, part: &str, heading: &str) -> &'a str {
 /// column's heading as `data-label` (a narrow screen shows each row as a
 /// card); other lines as paragraphs.
 fn section_html(section: &str) -> String {
-    let mut html = String::new();
-    let mut paragraph: Vec<&str> = Vec::new();
-    let mut heads: Option<Vec<String>> = None;
+    let (mut html, mut paragraph, mut heads) = (String::new(), Vec::new(), None::<Vec<String>>);
     for line in section.lines().map(str::trim).chain([""]) {
-        let cells = line.strip_prefix('|').map(cells);
-        let is_rule = |cells: &Vec<String>| {
-            cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| "-: ".contains(ch)))
-        };
-        match (cells, &heads) {
+        match (line.strip_prefix('|').map(cells), &heads) {
             (Some(cells), None) => {
-                html.push_str("<table>\n<thead><tr>");
-                for cell in &cells {
-                    let _ = write!(html, "<th>{}</th>", inline(cell));
-                }
-                html.push_str("</tr></thead>\n<tbody>\n");
+                let row: String = cells.iter().map(|c| format!("<th>{}</th>", inline(c))).collect();
+                let _ = write!(html, "<table>\n<thead><tr>{row}</tr></thead>\n<tbody>\n");
                 heads = Some(cells);
             }
-            (Some(cells), Some(_)) if is_rule(&cells) => {}
+            // The rule under the headings.
+            (Some(cells), Some(_)) if cells.iter().all(|c| is_rule(c)) => {}
             (Some(cells), Some(heads)) => {
-                html.push_str("<tr>");
-                for (cell, head) in
-                    cells.iter().zip(heads.iter().chain(std::iter::repeat(&String::new())))
-                {
-                    let label = escape(&head.replace(['`', '*'], ""));
-                    let _ = write!(html, "<td data-label=\"{label}\">{}</td>", inline(cell));
-                }
-                html.push_str("</tr>\n");
+                let labels = heads.iter().map(|head| escape(&head.replace(['`', '*'], "")));
+                let labels = labels.chain(std::iter::repeat(String::new()));
+                let row = cells.iter().zip(labels).map(|(cell, label)| {
+                    format!("<td data-label=\"{label}\">{}</td>", inline(cell))
+                });
+                let _ = writeln!(html, "<tr>{}</tr>", row.collect::<String>());
             }
             (None, _) => {
                 if heads.take().is_some() {
                     html.push_str("</tbody>\n</table>\n");
                 }
-                if line.is_empty() && !paragraph.is_empty() {
+                if !line.is_empty() {
+                    paragraph.push(line);
+                } else if !paragraph.is_empty() {
                     let _ = writeln!(html, "<p>{}</p>", inline(&paragraph.join(" ")));
                     paragraph.clear();
-                } else if !line.is_empty() {
-                    paragraph.push(line);
                 }
             }
         }
     }
     html
+}
+
+/// Whether a cell is of the rule under a table's headings: `---`, `:-:`.
+fn is_rule(cell: &str) -> bool {
+    !cell.is_empty() && cell.chars().all(|ch| "-: ".contains(ch))
 }
 
 /// The cells of a table row (after its first `|`); `\|` is a `|` in a cell.
