@@ -86,11 +86,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
 }
 
 /// The demo's stage: starts the programs (built here, or elsewhere with a
-/// runner) and prints one transcript, every line labelled by the program
-/// that printed it. A side's stdout is shown once the script has met the
-/// step that waits on it, so the transcript keeps the script's order where
-/// two programs' pipes would race; what it said on stderr (its readiness
-/// line apart) once it has ended.
+/// runner) and prints the transcript, as the module's comment says.
 #[derive(Clone, Copy)]
 struct Transcript<'a> {
     style: Paint,
