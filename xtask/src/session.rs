@@ -193,10 +193,8 @@ pub fn end(stage: &mut impl Stage, side: &mut Side, code: Option<i32>) -> Result
     stage.show(Event::Ended(side, code.is_none()));
     match code {
         Some(code) if status.code() != Some(code) => {
-            let name = side.program.name;
-            Err(TaskError::failed(
-                side.process.fail(format!("{name} exited ({status}), not with {code}")),
-            ))
+            let why = format!("{} exited ({status}), not with {code}", side.program.name);
+            Err(TaskError::failed(side.process.fail(why)))
         }
         _ => Ok(()),
     }
