@@ -39,19 +39,8 @@ struct Cell {
     /// From the `perf stat` run: threads started per 1,000 requests, and
     /// system calls per request.
     counted: Option<(f64, f64)>,
-    /// Requests that failed, over all runs, of how many, and the first
-    /// one's message.
-    failed: usize,
-    completed: usize,
-    first_failure: Option<String>,
-}
-
-impl Cell {
-    fn count(&mut self, load: Load) {
-        self.failed += load.failures;
-        self.completed += load.completed;
-        self.first_failure = self.first_failure.take().or(load.first_failure);
-    }
+    /// Every run's requests, for the failures.
+    loads: Vec<Load>,
 }
 
 /// Measures; returns the table, with its notes under it, and each side's
@@ -69,7 +58,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
                 let (mut process, addr) = sides.start_server(side, program)?;
                 let (pid, cell) = (process.pid(), &mut cells[at][index]);
                 // Not measured: first connections cost more than the rest.
-                cell.count(client.run(addr, settings.warmup(), clients, budget));
+                cell.loads.push(client.run(addr, settings.warmup(), clients, budget));
                 let before = linux::cpu_time(pid);
                 let load = client.run(addr, settings.requests, clients, budget);
                 let after = linux::cpu_time(pid);
@@ -88,7 +77,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
                 };
                 cell.cpu_us.push(cpu_us);
                 cell.per_second.push(load.requests_per_second);
-                cell.count(load);
+                cell.loads.push(load);
             }
         }
     }
@@ -101,7 +90,7 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
                     let completed = load.completed.max(1) as f64;
                     cells[at][index].counted =
                         Some((threads * 1000.0 / completed, syscalls / completed));
-                    cells[at][index].count(load);
+                    cells[at][index].loads.push(load);
                 }
                 Err(why) => {
                     notes.push(format!(
@@ -119,8 +108,9 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
     }
     for (cells, clients) in cells.iter().zip(CLIENTS) {
         for (cell, (_, _, name)) in cells.iter().zip(SUBJECTS) {
-            if let Some(first) = &cell.first_failure {
-                let (failed, of) = (cell.failed, cell.completed);
+            if let Some(first) = cell.loads.iter().find_map(|load| load.first_failure.as_ref()) {
+                let failed = cell.loads.iter().map(|load| load.failures).sum::<usize>();
+                let of = cell.loads.iter().map(|load| load.completed).sum::<usize>();
                 notes.push(format!("{name}, {clients} clients: {failed} / {of} 个请求失败 requests failed: {first}"));
             }
         }
