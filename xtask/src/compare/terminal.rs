@@ -264,29 +264,23 @@ pub fn columns() -> usize {
 }
 
 /// Asks the terminal its width. Interactive shells do not export COLUMNS,
-/// so the answer comes from `stty size` or `tput cols` reading the
-/// terminal itself (Unix), or from `mode con` (Windows).
+/// so the answer comes from `stty size` reading the terminal itself (Unix:
+/// rows, then columns), or from `mode con` (Windows: lines, then columns;
+/// the labels are translated).
 fn ask_terminal() -> Option<usize> {
-    let ask = |program: &str, args: &[&str], nth: usize| -> Option<usize> {
-        let mut command = Command::new(program);
-        command.args(args);
-        let answer = if cfg!(windows) {
-            answer_of(command, Stdio::null(), Stdio::null())
-        } else {
-            // The tool asks the terminal on its stdin or stderr; stdout is
-            // the pipe its answer comes back on.
-            let terminal =
-                std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
-            answer_of(command, terminal.try_clone().ok()?.into(), terminal.into())
-        };
-        nth_number(&answer?, nth).filter(|&columns| columns > 0)
+    let answer = if cfg!(windows) {
+        let mut mode = Command::new("mode");
+        mode.arg("con");
+        answer_of(mode, Stdio::null(), Stdio::null())
+    } else {
+        // stty asks the terminal on its stdin; stdout is the pipe its
+        // answer comes back on.
+        let terminal = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
+        let mut stty = Command::new("stty");
+        stty.arg("size");
+        answer_of(stty, terminal.try_clone().ok()?.into(), terminal.into())
     };
-    if cfg!(windows) {
-        // `mode con`: lines, then columns (the labels are translated).
-        return ask("mode", &["con"], 1);
-    }
-    // `stty size`: rows, then columns; `tput cols`: columns.
-    ask("stty", &["size"], 1).or_else(|| ask("tput", &["cols"], 0))
+    nth_number(&answer?, 1).filter(|&columns| columns > 0)
 }
 
 /// The `n`th (0-based) whole number in a tool's answer.
