@@ -65,22 +65,17 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
 
 /// The top of a page, up to its navigation: `current` is the crate shown.
 fn head(title: &str, current: Option<&str>) -> String {
-    let mut html = format!(
+    let nav = PROGRAMS.map(|program| match Some(program.name) == current {
+        true => format!(" <b aria-current=\"page\">{}</b>", program.name),
+        false => format!(" <a href=\"{0}.html\">{0}</a>", program.name),
+    });
+    format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
-         <nav><a href=\"index.html\">全部 · All</a>"
-    );
-    for program in PROGRAMS {
-        let krate = program.name;
-        if Some(krate) == current {
-            let _ = write!(html, " <b aria-current=\"page\">{krate}</b>");
-        } else {
-            let _ = write!(html, " <a href=\"{krate}.html\">{krate}</a>");
-        }
-    }
-    html.push_str("</nav>\n");
-    html
+         <nav><a href=\"index.html\">全部 · All</a>{}</nav>\n",
+        nav.concat()
+    )
 }
 
 const FOOTER: &str = "<footer>由 <code>cargo xtask compare --html</code> 生成 · made by \
