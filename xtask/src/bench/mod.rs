@@ -13,8 +13,7 @@ mod setup;
 use std::time::Instant;
 
 use crate::harness::{Process, Programs, HANG_GUARD};
-use crate::pairings::{Program, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
-use crate::session::{self, Event, Stage};
+use crate::pairings::{self, Role, CHAT_CLIENT_CONNECTED, CHAT_PROMPT, PROGRAMS, RECEIVED, UDP};
 use crate::text::width;
 use crate::{out, workspace, TaskError};
 use setup::{in_order, line, median, number, progress, Settings, Side, Sides};
@@ -64,14 +63,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
             Ok(started.elapsed().as_secs_f64() * 1e3)
         })?);
     }
-    // udp-server and udp-client converting the table's first temperature,
-    // until both have exited.
     let measure = Row::new("一次 UDP 转换 / one UDP conversion, ms", 2);
-    rows.push(measure.runs(&settings, starts, |side| {
-        let started = Instant::now();
-        session::play(&UDP, UDP.runs[0], &mut Played(&sides, side), "xtask-bench")?;
-        Ok(started.elapsed().as_secs_f64() * 1e3)
-    })?);
+    rows.push(measure.runs(&settings, starts, |side| Ok(udp_run(&sides, side)? * 1e3))?);
     let measure = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
     rows.push(
         measure.runs(&settings, 1, |side| {
@@ -145,15 +138,25 @@ fn table(rows: &[Row]) -> String {
     text
 }
 
-/// A session of the table played by one side's programs, nothing shown.
-struct Played<'a>(&'a Sides, Side);
-
-impl Stage for Played<'_> {
-    fn start(&mut self, program: &'static Program, arg: &str) -> Result<Process, TaskError> {
-        Ok(Process::start(self.0.command(self.1, program.name, arg))?)
+/// udp-server and udp-client converting the table's first temperature,
+/// until both have exited; seconds. The line is typed at once, not at the
+/// prompt as a session would: the time is the programs', not the wait's.
+fn udp_run(sides: &Sides, side: Side) -> Result<f64, TaskError> {
+    let (typed, expected) = pairings::typed_and_printed(UDP.runs[0], Role::Client)
+        .ok_or_else(|| TaskError::failed("the table's udp session types nothing"))?;
+    let started = Instant::now();
+    let (mut server, addr) = sides.start_server(side, "udp-server")?;
+    let mut client = Process::start(sides.command(side, "udp-client", &addr.to_string()))?;
+    client.type_in(format!("{typed}\n").as_bytes())?;
+    let (client_status, server_status) =
+        (client.wait_exit(HANG_GUARD)?, server.wait_exit(HANG_GUARD)?);
+    let elapsed = started.elapsed().as_secs_f64();
+    let printed = client.stdout_text();
+    if !client_status.success() || !server_status.success() || !printed.contains(&expected) {
+        let what = format!("printed {printed:?}, not {expected:?} (client {client_status}, server {server_status})");
+        return Err(TaskError::failed(client.fail(what)));
     }
-
-    fn show(&mut self, _: Event) {}
+    Ok(elapsed)
 }
 
 /// Lines typed into chat-server as fast as its stdin takes them, until
