@@ -77,7 +77,8 @@ fn check_python(role: &str, strict: bool, file: &str, text: &str) -> Option<Proc
 /// The line of the step whose name holds `step`, and what follows it up
 /// to the next step.
 fn step_of(output: &str, step: &str) -> String {
-    let mut lines = output.lines().skip_while(|line| !line.contains(step));
+    let step_line = |line: &&str| line.trim_start().starts_with(['✓', '✗']) && line.contains(step);
+    let mut lines = output.lines().skip_while(|line| !step_line(line));
     let first = lines.next().unwrap_or_default();
     let rest = lines.take_while(|line| !line.trim_start().starts_with(['✓', '✗', '结']));
     std::iter::once(first)
