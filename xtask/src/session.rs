@@ -128,13 +128,16 @@ fn steps(
                     side(sides, if role == Role::Server { Role::Client } else { Role::Server })?;
                 expect(stage, other, &format!("{RECEIVED}{line}\n"))?;
             }
+            Step::Connects | Step::SendsLate(_) => {
+                return Err(TaskError::failed("a step of check's further runs only"))
+            }
             Step::ExitsUnlikeTheListing(role, _) if stage.listings() => {
                 end(stage, side(sides, role)?, None)?
             }
             Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
                 end(stage, side(sides, role)?, Some(code))?
             }
-            Step::Stopped(role) => end(stage, side(sides, role)?, None)?,
+            Step::Stopped(role) | Step::Ends(role) => end(stage, side(sides, role)?, None)?,
         }
     }
     Ok(())
