@@ -16,6 +16,7 @@
 mod support;
 
 mod chat;
+mod check;
 mod compare;
 mod differential;
 mod hello;

@@ -3,6 +3,7 @@
 //! use too, and the tasks, each a module the binary (`main.rs`) runs.
 
 pub mod bench;
+pub mod check;
 pub mod compare;
 pub mod demo;
 pub mod harness;
@@ -106,9 +107,13 @@ mod tests {
     /// ones name.
     #[test]
     fn every_help_says_the_same_in_both_languages() {
-        for help in
-            [crate::demo::HELP, crate::compare::HELP, crate::trace::HELP, crate::bench::HELP]
-        {
+        for help in [
+            crate::demo::HELP,
+            crate::compare::HELP,
+            crate::trace::HELP,
+            crate::bench::HELP,
+            crate::check::HELP,
+        ] {
             let named = |chinese: bool| -> BTreeSet<&str> {
                 let paragraphs = help.split("\n\n").skip(1);
                 let paragraphs = paragraphs.filter(|p| {

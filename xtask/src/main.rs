@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{bench, compare, demo, out, trace, TaskError};
+use xtask::{bench, check, compare, demo, out, trace, TaskError};
 
 const TASKS: &str = include_str!("help/tasks.txt");
 
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         "compare" => compare::run(rest),
         "bench" => bench::run(rest),
         "trace" => trace::run(rest),
+        "check" => check::run(rest),
         "-h" | "--help" | "help" => {
             out(TASKS);
             Ok(())

@@ -6,7 +6,7 @@
 //! measures, and how to read it, is in `xtask/README.md`.
 
 mod cost;
-mod linux;
+pub mod linux;
 mod load;
 mod setup;
 

@@ -1,0 +1,349 @@
+//! `cargo xtask check <program> [--strict] -- <command…>`: the reader's own
+//! program plays one of the six against ours, on the listing's fixed
+//! address; the steps (`steps.rs`) each show one line, 中文 first, and
+//! under a failed one what came instead, how the program ended and a hint
+//! (`hints.rs`).
+
+mod hints;
+mod steps;
+
+use std::net::{TcpListener, UdpSocket};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::{run_to_end, Printed, Process, Programs};
+use crate::pairings::{self, Pairing, Program, Role};
+use crate::{out, workspace, Args, TaskError};
+
+pub const HELP: &str = include_str!("../help/check.txt");
+
+/// How long one step may take; the whole check stays within a minute.
+const STEP: Duration = Duration::from_secs(5);
+/// More than this on stdout while a step waits is a flood.
+const FLOOD: usize = 1 << 20;
+/// The two sides in [`Check::sides`].
+const OURS: usize = 0;
+const THEIRS: usize = 1;
+
+pub fn run(args: &[String]) -> Result<(), TaskError> {
+    let split = args.iter().position(|arg| arg == "--").unwrap_or(args.len());
+    let (ours, command) = (&args[..split], args.get(split + 1..).unwrap_or_default());
+    // Each usage error names the six programs and where the command goes.
+    let usage = |said: &str| {
+        let names = pairings::program_names();
+        let form = "cargo xtask check <program> [--strict] -- <command…>";
+        TaskError::usage(format!("{said}\n用法 / usage: {form}\nprogram: {names}"))
+    };
+    let parsed = Args::parse(ours, &["--strict", "--no-build"], &[]);
+    let parsed = parsed.map_err(|error| usage(error.message()))?;
+    if parsed.help {
+        out(HELP);
+        return Ok(());
+    }
+    let program = parsed.words[..].iter().find_map(|name| pairings::program(name));
+    let program = program
+        .filter(|_| parsed.words.len() == 1)
+        .ok_or_else(|| usage(&format!("要检查哪个程序？/ which program? {:?}", parsed.words)))?;
+    if command.is_empty() {
+        return Err(usage("`--` 后面写运行你的程序的命令 / after `--`, the command to run"));
+    }
+    if !parsed.has("--no-build") {
+        workspace::build_programs(|_| {})?;
+    }
+    // hello-server's own pairing comes before tcp's, where it serves too.
+    let plays = |pairing: &&Pairing| pairing.server == program || pairing.client == Some(program);
+    let pairing = pairings::PAIRINGS.into_iter().find(plays).ok_or_else(|| usage("?"))?;
+    let role = if pairing.server == program { Role::Server } else { Role::Client };
+    let host = listing_support::socket::gethostname().unwrap_or("localhost".into());
+    let addr = match pairing.name {
+        "udp" => "127.0.0.1:8888".to_string(),
+        "chat" => format!("{host}:12345"),
+        _ => "127.0.0.1:8080".to_string(),
+    };
+    let partner = pairing.program(role.other()).map(|p| format!("本项目的 {0} / our {0}", p.name));
+    let partner = partner.unwrap_or("check 像浏览器那样发出请求 / browser-like requests".into());
+    out(&format!(
+        "检查 / checking {}: {}\n对方 / partner: {partner}，{addr}\n",
+        program.name,
+        command.join(" ")
+    ));
+    let mut check = Check {
+        program,
+        pairing,
+        role,
+        addr,
+        command: command.to_vec(),
+        programs: Programs { dir: workspace::programs_dir(false)?, runner: None },
+        strict: parsed.has("--strict"),
+        sides: Default::default(),
+        stderr: String::new(),
+        held: None,
+        ended: None,
+        passed: Default::default(),
+        started: Instant::now(),
+    };
+    steps::run(&mut check);
+    check.summary()
+}
+
+/// Why a step failed: expected and got, to show one above the other; or
+/// in words.
+pub enum Failed {
+    Differs { expected: Vec<u8>, got: Vec<u8> },
+    Said(String),
+}
+
+impl From<String> for Failed {
+    fn from(said: String) -> Self {
+        Failed::Said(said)
+    }
+}
+
+/// How a wait ended.
+#[derive(PartialEq)]
+pub enum Waited {
+    Done,
+    Ended,
+    TimedOut,
+    /// Check stopped the program: it flooded its output, or spun.
+    Stopped(&'static str),
+}
+
+/// A side's program, where the next expectation starts looking in what it
+/// printed, and how many lines it has been typed.
+#[derive(Default)]
+pub struct Side {
+    pub process: Option<Process>,
+    pub cursor: usize,
+    pub typed: usize,
+}
+
+/// A check in progress: the reader's program and ours, and the verdicts.
+pub struct Check {
+    pub program: &'static Program,
+    pub pairing: &'static Pairing,
+    /// The reader's part.
+    pub role: Role,
+    /// The listing's address.
+    pub addr: String,
+    command: Vec<String>,
+    programs: Programs,
+    strict: bool,
+    /// Ours ([`OURS`]) and theirs ([`THEIRS`]).
+    pub sides: [Side; 2],
+    /// What their earlier runs wrote on stderr.
+    pub stderr: String,
+    /// Step lines held back, to show later, while `Some`.
+    pub held: Option<String>,
+    /// How their program ended, where check saw it end or stopped it.
+    ended: Option<String>,
+    /// The tutorial's steps and the further ones: passed or not.
+    passed: [Vec<bool>; 2],
+    started: Instant,
+}
+
+impl Check {
+    /// Runs a step and shows its line: ✓ or ✗, 教程 (tutorial) or 进阶
+    /// (further), its name, its time; under ✗, why, how their program
+    /// ended, the end of its stderr, and a hint.
+    pub fn step(
+        &mut self,
+        further: bool,
+        name: &str,
+        run: impl FnOnce(&mut Check) -> Result<(), Failed>,
+    ) -> bool {
+        let started = Instant::now();
+        let failed = match self.started.elapsed() > Duration::from_secs(55) {
+            true => Some(Failed::Said("检查已用完 60 秒 / the check's minute is over".into())),
+            false => run(self).err(),
+        };
+        let (mark, kind) =
+            (["✓", "✗"][usize::from(failed.is_some())], ["教程", "进阶"][usize::from(further)]);
+        let mut text =
+            format!("  {mark} {kind} {name} ({:.1} s)\n", started.elapsed().as_secs_f64());
+        if let Some(failed) = &failed {
+            text.push_str(&match failed {
+                Failed::Differs { expected, got } => hints::differs(expected, got),
+                Failed::Said(said) => format!("      {said}\n"),
+            });
+            let theirs = self.sides[THEIRS].process.as_mut();
+            let (stdout, stderr) =
+                theirs.as_ref().map_or_else(Default::default, |p| (p.stdout(), p.stderr_text()));
+            if let Some(status) = theirs.map(|theirs| theirs.exited()) {
+                let ended =
+                    status.map(|status| format!("退出 / exited: {status}")).or(self.ended.clone());
+                let ended = ended.unwrap_or_else(|| "还在运行 / still running".into());
+                text.push_str(&format!("      你的程序 / your program: {ended}\n"));
+            }
+            // The last lines of this run's stderr; the hint reads every run's.
+            let tail: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
+            for line in &tail[tail.len().saturating_sub(3)..] {
+                text.push_str(&format!("      stderr: {line}\n"));
+            }
+            let stderr = self.stderr.clone() + &stderr;
+            if let Some(hint) = hints::hint(self.program, name, failed, &stdout, &stderr) {
+                text.push_str(&format!("      提示 / hint: {hint}\n"));
+            }
+        }
+        self.say(&text);
+        self.passed[usize::from(further)].push(failed.is_none());
+        failed.is_none()
+    }
+
+    /// Shows `text` now, or later if lines are held back.
+    pub fn say(&mut self, text: &str) {
+        match self.held.as_mut() {
+            Some(held) => held.push_str(text),
+            None => out(text),
+        }
+    }
+
+    /// Ends what runs, keeping what theirs wrote on stderr: a fresh start.
+    pub fn restart(&mut self) {
+        self.stop_theirs();
+        let theirs = self.sides[THEIRS].process.take();
+        self.stderr.push_str(&theirs.map(|theirs| theirs.stderr_text()).unwrap_or_default());
+        (self.sides, self.ended) = (Default::default(), None);
+    }
+
+    /// Starts their program, or ours on the listing's address (a server of
+    /// ours ready once it says it listens). A server of theirs needs the
+    /// listing's port free: what holds it is named, with what to do.
+    pub fn start(&mut self, side: usize) -> Result<(), Failed> {
+        let command = match side {
+            THEIRS => {
+                let bound = match (self.role, self.pairing.name) {
+                    (Role::Client, _) => Ok(()),
+                    (_, "udp") => UdpSocket::bind(&self.addr).map(drop),
+                    _ => TcpListener::bind(&self.addr).map(drop),
+                };
+                bound.map_err(|error| {
+                    format!("{} 已被占用 / is taken: {error}\n      先停掉占着它的程序（多半是另一个终端里的服务器，按 Ctrl-C）/ stop what holds it", self.addr)
+                })?;
+                let mut command = Command::new(&self.command[0]);
+                // Python: each print at once (a pipe would hold it back),
+                // in UTF-8 (not the Windows code page).
+                command.args(&self.command[1..]).env("PYTHONUNBUFFERED", "1");
+                command.env("PYTHONIOENCODING", "utf-8").env("PYTHONUTF8", "1");
+                command
+            }
+            _ => {
+                let ours = self.pairing.program(self.role.other()).unwrap_or(self.program);
+                let mut command = self.programs.command(ours.name);
+                command.arg(&self.addr);
+                command
+            }
+        };
+        let process = Process::start(command).map_err(|e| format!("无法运行 / cannot run: {e}"))?;
+        if side == OURS && self.role == Role::Client {
+            process.wait_ready()?;
+        }
+        self.sides[side] = Side { process: Some(process), cursor: 0, typed: 0 };
+        Ok(())
+    }
+
+    /// Waits until `done` holds for what the side printed, or it ends, or
+    /// `timeout` passes; stops their program if it floods or spins.
+    pub fn wait(
+        &mut self,
+        side: usize,
+        timeout: Duration,
+        done: impl Fn(&Printed) -> bool,
+    ) -> Waited {
+        let Some(process) = self.sides[side].process.as_mut() else { return Waited::Ended };
+        let deadline = Instant::now() + timeout;
+        let mut cpu = (Instant::now(), crate::bench::linux::cpu_time(process.pid()));
+        let stopped = loop {
+            let slice =
+                deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500));
+            let _ = process
+                .wait_for("", slice, |printed| done(printed) || printed.stdout.len() > FLOOD);
+            if process.printed(&done) {
+                return Waited::Done;
+            } else if process.printed(|printed| printed.stdout.len() > FLOOD) {
+                break "不停地输出，已被 check 停止 / flooded its output: stopped by check";
+            } else if spinning(&mut cpu, process.pid()) {
+                break "空转（一直占着 CPU），已被 check 停止 / spinning: stopped by check";
+            } else if process.exited().is_some() {
+                return Waited::Ended;
+            } else if Instant::now() >= deadline {
+                return Waited::TimedOut;
+            }
+        };
+        self.stop_theirs();
+        self.ended = Some(stopped.to_string());
+        Waited::Stopped(stopped)
+    }
+
+    /// Ends their program and all it started (`py -3` starts python).
+    pub fn stop_theirs(&mut self) {
+        if let Some(theirs) = self.sides[THEIRS].process.as_mut() {
+            if theirs.exited().is_none() {
+                end_tree(theirs.pid());
+                self.ended.get_or_insert_with(|| "被 check 停止 / stopped by check".into());
+            }
+            theirs.kill();
+        }
+    }
+
+    /// The verdict: exit 0 when every counted step passed.
+    fn summary(&mut self) -> Result<(), TaskError> {
+        self.restart();
+        let [(tutorial, of), (further, of_further)] = self
+            .passed
+            .each_ref()
+            .map(|passed| (passed.iter().filter(|p| **p).count(), passed.len()));
+        let counted = if self.strict {
+            "计入 / counted"
+        } else {
+            "不计入，除非 --strict / counted with --strict"
+        };
+        let time = self.started.elapsed().as_secs_f64();
+        out(&format!(
+            "结果 / result: 教程 / tutorial {tutorial}/{of}，进阶 / further {further}/{of_further}（{counted}），{time:.1} s\n"
+        ));
+        match tutorial < of || (self.strict && further < of_further) {
+            true => Err(TaskError::failed("有步骤没有通过 / a step failed")),
+            false => Ok(()),
+        }
+    }
+}
+
+/// Whether a process used nearly all of a CPU since the last look, half a
+/// second ago or more; where the OS does not say, never.
+fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
+    let (now, cpu) = (Instant::now(), crate::bench::linux::cpu_time(pid));
+    let wall = now - last.0;
+    let used = cpu.zip(last.1).map(|(cpu, before)| cpu.saturating_sub(before));
+    if wall >= Duration::from_millis(500) {
+        *last = (now, cpu);
+    }
+    wall >= Duration::from_millis(500) && used.is_some_and(|used| used > wall.mul_f64(0.8))
+}
+
+/// Kills `pid` and what it started: `taskkill /T` on Windows; elsewhere its
+/// descendants too, found in `/proc` (Linux).
+fn end_tree(pid: u32) {
+    let mut command = Command::new(if cfg!(windows) { "taskkill" } else { "kill" });
+    match cfg!(windows) {
+        true => command.args(["/T", "/F", "/PID", &pid.to_string()]),
+        false => command.arg("-KILL").args(descendants(pid)).arg(pid.to_string()),
+    };
+    let _ = run_to_end(command, STEP);
+}
+
+/// The processes `pid` started, and theirs.
+fn descendants(pid: u32) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1))
+            == Some(&pid.to_string())
+        {
+            let child = entry.file_name().to_string_lossy().into_owned();
+            found.extend(child.parse().map(descendants).unwrap_or_default());
+            found.push(child);
+        }
+    }
+    found
+}

@@ -1,0 +1,353 @@
+//! The steps of a check. The tutorial's are the pairing's runs in the
+//! table (`pairings.rs`, the first `tutorial` of them) with the reader's
+//! program in its part; the further ones, what real use brings, are
+//! written here: a slow typist and a browser's idle socket, an empty line,
+//! no server, the other side closing, input that is no number, and no
+//! traceback.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use listing_support::builtins::bytes_repr;
+
+use super::{Check, Failed, Waited, OURS, STEP, THEIRS};
+use crate::harness::{find, occurrences, Printed};
+use crate::out;
+use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
+
+type Run = fn(&mut Check) -> Result<(), Failed>;
+
+/// Runs every step of `check`'s program. chat-server closes first in the
+/// tutorial's run, and its port then stays held for a minute (TIME_WAIT),
+/// which a listing's next `bind` (no SO_REUSEADDR) would meet: its further
+/// steps run first, and are shown after.
+pub fn run(check: &mut Check) {
+    let pairing = check.pairing;
+    check.held = (check.program.name == "chat-server").then(String::new);
+    if check.held.is_some() {
+        further(check);
+    }
+    let held = check.held.take();
+    for (run, steps) in pairing.runs[..pairing.tutorial].iter().enumerate() {
+        if pairing.tutorial > 1 {
+            check.say(&format!("  第 {0} 轮 / run {0}\n", run + 1));
+        }
+        tutorial(check, steps);
+    }
+    held.map_or_else(|| further(check), |held| out(&held));
+    check.restart();
+    let stderr = check.stderr.clone();
+    check.step(
+        true,
+        "stderr 上没有错误和 traceback / no error or traceback on stderr",
+        |_| {
+            // Python's traceback (or syntax error) ends naming the error,
+            // `NameError: …`; Rust's says `panicked`.
+            let error = |line: &&str| {
+                let name = line.split(':').next().unwrap_or_default();
+                (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
+                    || line.contains("panicked")
+            };
+            stderr.lines().find(error).map_or(Ok(()), |line| Err(format!("stderr: {line}").into()))
+        },
+    );
+}
+
+/// One run of the table's session, the reader's program in its part, a
+/// line a step (ours getting ready before theirs starts shows only if it
+/// fails); after a failed step the rest of the run is skipped.
+fn tutorial(check: &mut Check, steps: &[Step]) {
+    check.restart();
+    let mut steps = steps.iter().peekable();
+    while let Some(&step) = steps.next() {
+        // A GET, what it prints and its reply are one step.
+        if let Step::Get = step {
+            while steps.next_if(|step| !matches!(step, Step::Reply)).is_some() {}
+        }
+        let passed = match describe(check, step) {
+            Some(name) => check.step(false, &name, |check| play(check, step)),
+            None => match play(check, step) {
+                Err(failed) => check.step(false, "对方准备 / ours gets ready", |_| Err(failed)),
+                Ok(()) => true,
+            },
+        };
+        if !passed {
+            return check.say("      （这一轮后面的步骤跳过 / the rest of this run is skipped）\n");
+        }
+    }
+}
+
+/// A step's name, or `None` for ours getting ready before theirs starts,
+/// and for a server stopped or a pause.
+fn describe(check: &Check, step: Step) -> Option<String> {
+    let yours = |role: Role| role == check.role;
+    let started = check.sides[THEIRS].process.is_some();
+    let shown = |pieces: &[&str]| pieces.concat().trim_end_matches('\n').escape_debug().to_string();
+    let who = |role: Role| if yours(role) { ("你的程序", "yours") } else { ("对方", "ours") };
+    Some(match step {
+        Step::Start(role) if yours(role) || started => {
+            format!("{}启动 / {} starts", who(role).0, who(role).1)
+        }
+        Step::Prints(role, text) if yours(role) || started => {
+            format!("{}打印 / {} prints「{}」", who(role).0, who(role).1, shown(text))
+        }
+        Step::Types(role, line) => {
+            format!("{}读一行 / {} reads「{line}」", who(role).0, who(role).1)
+        }
+        Step::Says(role, line) => {
+            format!(
+                "{}发送，另一方打印 / {} sends「{line}」, the other prints it",
+                who(role).0,
+                who(role).1
+            )
+        }
+        Step::Get => "浏览器的请求：回复和打印 / a browser's GET: the reply, the print".into(),
+        Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
+            format!("{}以 {code} 结束 / {} exits {code}", who(role).0, who(role).1)
+        }
+        _ => return None,
+    })
+}
+
+/// Plays one step of the table's session: theirs where the step's part is
+/// the reader's.
+fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
+    let role = check.role;
+    let side = move |part: Role| if part == role { THEIRS } else { OURS };
+    match step {
+        Step::Start(part) if side(part) == OURS && role == Role::Server => {
+            start_ours_against_theirs(check)
+        }
+        Step::Start(part) => check.start(side(part)),
+        Step::Prints(part, pieces) => expect(check, side(part), &pieces.concat()),
+        Step::Types(part, line) => type_line(check, side(part), line),
+        Step::Says(part, line) => {
+            type_line(check, side(part), line)?;
+            expect(check, 1 - side(part), &format!("{RECEIVED}{line}\n"))
+        }
+        Step::Get | Step::Reply => browser_get(check),
+        Step::Exits(part, code) | Step::ExitsUnlikeTheListing(part, code) => {
+            exits(check, side(part), Some(code))
+        }
+        Step::Pause(ms) => {
+            // The pause is the input: a person taking their time.
+            std::thread::sleep(Duration::from_millis(ms));
+            Ok(())
+        }
+        Step::Stopped(_) => Ok(()),
+    }
+}
+
+/// Starts our client against their server again while it is refused (their
+/// server does not listen yet) and a step's time is left.
+fn start_ours_against_theirs(check: &mut Check) -> Result<(), Failed> {
+    let deadline = Instant::now() + STEP;
+    loop {
+        check.start(OURS)?;
+        let said = |printed: &Printed| !printed.stdout.is_empty() || !printed.stderr.is_empty();
+        let _ = check.wait(OURS, STEP, said);
+        let ours = check.sides[OURS].process.as_ref().map(|ours| ours.stderr_text());
+        if !ours.unwrap_or_default().contains("请先启动") {
+            return Ok(());
+        } else if Instant::now() > deadline {
+            return Err(not_listening(check));
+        }
+        std::thread::sleep(Duration::from_millis(100)); // a poll: is their server up yet?
+    }
+}
+
+fn not_listening(check: &Check) -> Failed {
+    format!("你的服务器没有在 {0} 上监听 / your server is not listening on {0}", check.addr).into()
+}
+
+/// Waits until the side prints `text` after what earlier expectations
+/// matched; on failure, what it printed instead.
+fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
+    let (cursor, needle) = (check.sides[side].cursor, text.as_bytes().to_vec());
+    let found =
+        move |printed: &Printed| find(printed.stdout.get(cursor..).unwrap_or_default(), &needle);
+    let waited = check.wait(side, STEP, |printed| found(printed).is_some());
+    let printed =
+        check.sides[side].process.as_ref().map(|process| process.stdout()).unwrap_or_default();
+    let got = printed.get(cursor..).unwrap_or_default().to_vec();
+    match (waited, find(&got, text.as_bytes())) {
+        (Waited::Done, Some(at)) => {
+            check.sides[side].cursor = cursor + at + text.len();
+            Ok(())
+        }
+        (Waited::Stopped(why), _) => Err(why.to_string().into()),
+        (Waited::Ended, _) if got.is_empty() => {
+            Err("程序已经结束 / the program has ended".to_string().into())
+        }
+        _ => Err(Failed::Differs { expected: text.into(), got }),
+    }
+}
+
+/// Waits for the side's next prompt, then types `line`.
+fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
+    let ours = check.pairing.program(check.role.other());
+    let program = if side == THEIRS { Some(check.program) } else { ours };
+    let (prompt, count) =
+        (program.and_then(|p| p.prompt).unwrap_or_default(), check.sides[side].typed + 1);
+    let prompted =
+        move |printed: &Printed| occurrences(&printed.stdout, prompt.as_bytes()) >= count;
+    if check.wait(side, STEP, prompted) != Waited::Done {
+        return Err(format!("没有显示提示 / no prompt「{prompt}」").into());
+    }
+    check.sides[side].typed = count;
+    let process = check.sides[side].process.as_mut().ok_or("?".to_string())?;
+    Ok(process.type_in(format!("{line}\n").as_bytes())?)
+}
+
+/// A browser's GET (saying then that it sends no more): the reply must be
+/// the listing's, byte for byte, and their server must print the request
+/// as `print(data)` shows it.
+fn browser_get(check: &mut Check) -> Result<(), Failed> {
+    let request = get_request(&check.addr, "xtask-check");
+    let mut stream = connect(check)?;
+    let sent = stream.write_all(request.as_bytes()).and_then(|()| stream.shutdown(Shutdown::Write));
+    sent.map_err(|error| format!("发送失败 / send failed: {error}"))?;
+    read_reply(&mut stream)?;
+    expect(check, THEIRS, &format!("{}\n", bytes_repr(request.as_bytes())))
+}
+
+/// Connects to their server, again while nothing listens yet and their
+/// program still runs.
+fn connect(check: &mut Check) -> Result<TcpStream, Failed> {
+    let deadline = Instant::now() + STEP;
+    loop {
+        let running = check.sides[THEIRS].process.as_mut().is_some_and(|p| p.exited().is_none());
+        match TcpStream::connect(&check.addr) {
+            Ok(stream) => return Ok(stream),
+            Err(_) if running && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100))
+            } // a poll
+            Err(_) => return Err(not_listening(check)),
+        }
+    }
+}
+
+/// The reply to its end, within a step's time: the listing's, or a failure.
+fn read_reply(stream: &mut TcpStream) -> Result<(), Failed> {
+    let mut reply = Vec::new();
+    let read = stream.set_read_timeout(Some(STEP)).and_then(|()| stream.read_to_end(&mut reply));
+    match (read, reply == HELLO_REPLY.as_bytes()) {
+        (Ok(_), true) => Ok(()),
+        (Err(_), _) if reply.is_empty() => {
+            Err(format!("{0} 秒内没有回复 / no reply in {0} s", STEP.as_secs()).into())
+        }
+        _ => Err(Failed::Differs { expected: HELLO_REPLY.into(), got: reply }),
+    }
+}
+
+/// Waits for the side to exit with `code` (any code, `None`).
+fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed> {
+    let status = match check.wait(side, STEP, |_| false) {
+        Waited::Stopped(why) => return Err(why.to_string().into()),
+        _ => check.sides[side]
+            .process
+            .as_mut()
+            .and_then(|process| process.try_wait_exit(Duration::ZERO)),
+    };
+    let still = format!("{0} 秒后还在运行 / still running after {0} s", STEP.as_secs());
+    match status.ok_or(still)?.code() {
+        exited if code.is_none() || exited == code => Ok(()),
+        exited => {
+            Err(format!("以 {exited:?} 结束，不是 {code:?} / ended with {exited:?}, not {code:?}")
+                .into())
+        }
+    }
+}
+
+/// The further steps of `check`'s program, each from a fresh start but
+/// hello-server's, which share one server (a new one would find its port
+/// held, TIME_WAIT).
+fn further(check: &mut Check) {
+    let no_partner: (&str, Run) =
+        ("没有服务器时说明并结束，不卡住 / no server: it says so and ends", no_server);
+    let closes: (&str, Run) =
+        ("对方关闭后结束，不空转 / it ends when the other side has gone", other_side_closes);
+    let steps = match check.program.name {
+        "hello-server" => vec![
+            ("打字慢的人不耽误别人 / a slow typist delays nobody", slow_typist as Run),
+            ("浏览器的空闲连接不挡住请求 / a browser's idle socket blocks no one", idle_socket),
+        ],
+        "tcp-client" => vec![
+            ("空行也得到回复 / an empty line still gets its reply", empty_line as Run),
+            no_partner,
+        ],
+        "chat-server" => vec![closes],
+        "chat-client" => vec![closes, no_partner],
+        "udp-server" => {
+            vec![("不是数字时回复错误，不崩溃 / no number: it answers", not_a_number as Run)]
+        }
+        _ => vec![no_partner],
+    };
+    for (at, (name, run)) in steps.into_iter().enumerate() {
+        if at == 0 || check.program.name != "hello-server" {
+            check.restart();
+        }
+        check.step(true, name, run);
+    }
+}
+
+/// While one client is silent (a person typing), another is served; the
+/// typist's line, 3 s later, is answered too.
+fn slow_typist(check: &mut Check) -> Result<(), Failed> {
+    check.start(THEIRS)?;
+    let (mut typist, started) = (connect(check)?, Instant::now());
+    let held_up = |_| "有人在打字时，别的请求没有得到回复 / no reply while one typed".to_string();
+    browser_get(check).map_err(held_up)?;
+    // The pause is the input: a person typing for 3 s after connecting.
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(started.elapsed()));
+    let _ = typist.write_all(b"typed after 3 s\n").and_then(|()| typist.shutdown(Shutdown::Write));
+    read_reply(&mut typist)
+}
+
+/// A connection that never speaks (a browser opens one ahead): the next
+/// request is served all the same.
+fn idle_socket(check: &mut Check) -> Result<(), Failed> {
+    let _idle = connect(check)?;
+    let held_up = |_| "一个空闲连接挡住了请求 / an idle connection held up the request".to_string();
+    Ok(browser_get(check).map_err(held_up)?)
+}
+
+/// An empty line sends nothing: the client must still end its request.
+fn empty_line(check: &mut Check) -> Result<(), Failed> {
+    check.start(OURS)?;
+    check.start(THEIRS)?;
+    type_line(check, THEIRS, "")?;
+    expect(check, THEIRS, &format!("{RECEIVED}{HELLO_REPLY}\n"))
+}
+
+/// No server at all: the client says so and ends, within a step's time.
+fn no_server(check: &mut Check) -> Result<(), Failed> {
+    check.start(THEIRS)?;
+    let _ = check.sides[THEIRS].process.as_mut().map(|theirs| theirs.type_in(b"37\n"));
+    exits(check, THEIRS, None)
+}
+
+/// Ours ends the chat (`0`): theirs must end too, not print empty
+/// messages for ever.
+fn other_side_closes(check: &mut Check) -> Result<(), Failed> {
+    let ours_serves = check.role == Role::Client;
+    match ours_serves {
+        true => check.start(OURS).and_then(|()| check.start(THEIRS))?,
+        false => check.start(THEIRS).and_then(|()| start_ours_against_theirs(check))?,
+    }
+    expect(check, OURS, if ours_serves { "连接已经建立" } else { "已连接" })?;
+    type_line(check, OURS, "0")?;
+    exits(check, THEIRS, None)
+}
+
+/// `abc` is no temperature: their server must answer (ours then prints the
+/// answer and ends) rather than die and leave the client waiting.
+fn not_a_number(check: &mut Check) -> Result<(), Failed> {
+    check.start(THEIRS)?;
+    check.wait(THEIRS, STEP, |printed| !printed.stdout.is_empty());
+    check.start(OURS)?;
+    type_line(check, OURS, "abc")?;
+    let no_answer = |_| "对方的 udp-client 没有收到回复 / our udp-client got no answer".to_string();
+    Ok(exits(check, OURS, Some(0)).map_err(no_answer)?)
+}
