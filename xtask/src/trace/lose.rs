@@ -29,7 +29,7 @@ pub fn run_inside(args: &[String], columns: usize) -> Result<Result<(), TaskErro
             return cannot(&format!("需要 Linux 和 {tool}（不在 PATH 里） / needs Linux and {tool}, not on PATH (Debian: apt-get install {package}; it may be in /usr/sbin)"));
         }
     }
-    let own = std::env::current_exe().map_err(|error| error.to_string())?;
+    let own = std::env::current_exe().map_err(|error| format!("{CANNOT_LOSE}: {error}"))?;
     let mut inner = Command::new(own);
     inner.arg("trace").args(args).args([IN_NAMESPACE, "--no-build"]);
     inner.env("COLUMNS", columns.to_string());
@@ -38,7 +38,10 @@ pub fn run_inside(args: &[String], columns: usize) -> Result<Result<(), TaskErro
         let up = "ip link set lo up && exec \"$@\"";
         let prefix = [&["unshare"], unshare, &["sh", "-c", up, "sh"]].concat();
         // A bound far above two runs under strace.
-        let done = run_to_end(wrapped(&prefix, &inner), Duration::from_secs(900))?;
+        let done = match run_to_end(wrapped(&prefix, &inner), Duration::from_secs(900)) {
+            Ok(done) => done,
+            Err(error) => return Ok(Err(TaskError::failed(error))),
+        };
         if !done.stderr.starts_with("unshare:") {
             out(&done.stdout);
             let failed = TaskError::failed(done.stderr.trim().trim_start_matches("xtask: "));

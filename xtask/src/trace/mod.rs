@@ -1,4 +1,4 @@
-//! `cargo xtask trace <hello|tcp|chat|udp> [--packets [--lose N]] [--html]`:
+//! `cargo xtask trace <hello|tcp|chat|udp> [--packets] [--lose N] [--html]`:
 //! the system calls underneath each listing line, Python beside Rust.
 //!
 //! The first run of the pairing's session in the table (`pairings.rs`)

@@ -263,17 +263,13 @@ pub fn diagram(packets: &[Packet], scene: &Scene, columns: usize) -> String {
             let line = title.iter().find(|line| line.contains(call)).cloned();
             let line = line.unwrap_or_else(|| title.join("; "));
             let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-            out.push_str(&note(
-                &if right { format!("{line} ↑") } else { format!("↑ {line}") },
-                right,
-            ));
+            let line = if right { format!("{line} ↑") } else { format!("↑ {line}") };
+            out.push_str(&note(&line, right));
         }
         if let Some(first) = first {
             let (ms, seq) = (millis(packet.time - packets[first].time), packet.seq.unwrap_or(0));
-            out.push_str(&note(
-                &format!("重传 / retransmission: seq {seq}, {ms} ms 后 / later"),
-                right,
-            ));
+            let resent = format!("重传 / retransmission: seq {seq}, {ms} ms 后 / later");
+            out.push_str(&note(&resent, right));
         }
     }
     out
