@@ -35,6 +35,7 @@ const HEADINGS: &[(&str, &str)] = &[
     ("教程章节与程序", "Tutorial sections and programs"),
     ("两条命令", "The two commands"),
     ("更多工具", "More tools"),
+    ("自己写一遍，再检查", "Write it yourself, then check"),
     ("目录结构", "Layout"),
     ("约定与参与", "Conventions and contributing"),
     // crates/<program>/README.md
@@ -56,6 +57,7 @@ const HEADINGS: &[(&str, &str)] = &[
     ("`cargo xtask demo`：演示", "`cargo xtask demo`"),
     ("`cargo xtask compare`：逐行对照", "`cargo xtask compare`"),
     ("`cargo xtask trace`：系统调用", "`cargo xtask trace`"),
+    ("`cargo xtask check`：检查你的程序", "`cargo xtask check`"),
     ("`cargo xtask bench`：性能对比", "`cargo xtask bench`"),
     ("bench 的每一行", "The rows"),
     ("一次运行的结果", "One run"),

@@ -6,7 +6,10 @@
 //! written here, once.
 
 use Role::{Client, Server};
-use Step::{Exits, ExitsUnlikeTheListing, Get, Prints, Reply, Says, Start, Stopped, Types};
+use Step::{
+    Connects, Ends, Exits, ExitsUnlikeTheListing, Get, Pause, Prints, Reply, Says, SendsLate,
+    Start, Stopped, Types,
+};
 
 // What the programs print, as the listings print it.
 
@@ -115,9 +118,16 @@ pub enum Step {
     /// The script reads the reply to its GET: the listing's, byte for byte.
     Reply,
     /// A person's pause, in milliseconds, before the next step (a slow
-    /// typist); none of the sessions here pauses: they type as soon as the
-    /// prompt is there.
+    /// typist); only the further runs pause: the sessions type as soon as
+    /// the prompt is there.
     Pause(u64),
+    /// A client connects and says nothing yet: a person typing, or a
+    /// browser's idle socket (the one before, if any, closes).
+    Connects,
+    /// That client sends this line, then reads the listing's reply.
+    SendsLate(&'static str),
+    /// The side ends, whatever its exit code, without hanging or flooding.
+    Ends(Role),
     /// The side exits with this code.
     Exits(Role, i32),
     /// The side exits with this code; the listing's goes on (its
@@ -126,6 +136,11 @@ pub enum Step {
     /// The side serves on, as the listing's does: the script stops it.
     Stopped(Role),
 }
+
+/// Further runs' names: a client with no server says so and ends; a chat
+/// ends when the other side has gone.
+const NO_SERVER: &str = "没有服务器时说明并结束，不卡住 / no server: it says so and ends";
+const OTHER_SIDE_CLOSES: &str = "对方关闭后结束，不空转 / it ends when the other side has gone";
 
 /// A pairing of the tutorial.
 pub struct Pairing {
@@ -145,6 +160,9 @@ pub struct Pairing {
     /// which the listing (its bugs fixed) passes; `cargo xtask check`
     /// counts them as its tutorial steps.
     pub tutorial: usize,
+    /// What real use brings beyond them, for `cargo xtask check`: runs that
+    /// the reader's program in one part must pass, each with its name.
+    pub further: &'static [(Role, &'static str, &'static [Step])],
     /// What the demo says once the session went as scripted (中文 / English).
     pub done: &'static str,
 }
@@ -174,6 +192,19 @@ pub const HELLO: Pairing = Pairing {
         Stopped(Server),
     ]],
     tutorial: 1,
+    further: &[
+        (
+            Server,
+            "打字慢的人不耽误别人 / a slow typist delays nobody",
+            &[Start(Server), Connects, Get, Reply, Pause(3000), SendsLate("typed after 3 s")],
+        ),
+        // The same server on: a new one would find its port held (TIME_WAIT).
+        (
+            Server,
+            "浏览器的空闲连接不挡住请求 / a browser's idle socket blocks no one",
+            &[Connects, Get, Reply],
+        ),
+    ],
     done: "回复与教程程序的逐字节相同 / the reply was exactly the listing's",
 };
 
@@ -195,6 +226,19 @@ pub const TCP: Pairing = Pairing {
         Stopped(Server),
     ]],
     tutorial: 1,
+    further: &[
+        (
+            Client,
+            "空行也得到回复 / an empty line still gets its reply",
+            &[
+                Start(Server),
+                Start(Client),
+                Types(Client, ""),
+                Prints(Client, &[RECEIVED, HELLO_REPLY, "\n"]),
+            ],
+        ),
+        (Client, NO_SERVER, &[Start(Client), Ends(Client)]),
+    ],
     done: "tcp-client 以 0 退出 / tcp-client exited 0",
 };
 
@@ -216,6 +260,31 @@ pub const CHAT: Pairing = Pairing {
         Exits(Client, 0),
     ]],
     tutorial: 1,
+    further: &[
+        (
+            Server,
+            OTHER_SIDE_CLOSES,
+            &[
+                Start(Server),
+                Start(Client),
+                Prints(Client, &[CHAT_CLIENT_CONNECTED]),
+                Says(Client, "0"),
+                Ends(Server),
+            ],
+        ),
+        (
+            Client,
+            OTHER_SIDE_CLOSES,
+            &[
+                Start(Server),
+                Start(Client),
+                Prints(Server, &[CHAT_SERVER_CONNECTED]),
+                Says(Server, "0"),
+                Ends(Client),
+            ],
+        ),
+        (Client, NO_SERVER, &[Start(Client), Ends(Client)]),
+    ],
     done: "两边都以 0 退出 / both sides exited 0",
 };
 
@@ -251,6 +320,21 @@ pub const UDP: Pairing = Pairing {
         conversion!("abc", [], &[NOT_A_TEMPERATURE, "b'abc'", TRY_A_NUMBER, "\n"], 1),
     ],
     tutorial: 3,
+    further: &[
+        // Any answer will do: what the reader's server says is its own.
+        (
+            Server,
+            "不是数字时回复，不崩溃 / no number: it answers",
+            &[
+                Start(Server),
+                Prints(Server, &[UDP_BANNER]),
+                Start(Client),
+                Types(Client, "abc"),
+                Exits(Client, 0),
+            ],
+        ),
+        (Client, NO_SERVER, &[Start(Client), Types(Client, "37"), Ends(Client)]),
+    ],
     done: "运行五次；客户端都以 0 退出，服务器 0、0、0、0 和 1（abc 不是温度）\n   \
            five runs; the clients exited 0, the servers 0, 0, 0, 0 and 1 (abc is no temperature)",
 };

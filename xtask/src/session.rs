@@ -131,10 +131,12 @@ fn steps(
                 std::thread::sleep(std::time::Duration::from_millis(ms));
                 continue;
             }
-            Step::Prints(role, _) | Step::Types(role, _) | Step::Says(role, _) => role,
-            Step::Exits(role, _) | Step::ExitsUnlikeTheListing(role, _) | Step::Stopped(role) => {
-                role
+            Step::Connects | Step::SendsLate(_) => {
+                return Err(TaskError::failed("a step of check's further runs only"))
             }
+            Step::Prints(role, _) | Step::Types(role, _) | Step::Says(role, _) => role,
+            Step::Exits(role, _) | Step::ExitsUnlikeTheListing(role, _) => role,
+            Step::Stopped(role) | Step::Ends(role) => role,
         };
         let [server, client] = sides;
         let (side, other) = if role == Role::Server { (server, client) } else { (client, server) };

@@ -76,6 +76,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         programs: Programs { dir: workspace::programs_dir(false)?, runner: None },
         strict: parsed.has("--strict"),
         sides: Default::default(),
+        silent: None,
         stderr: String::new(),
         held: None,
         ended: None,
@@ -131,6 +132,8 @@ pub struct Check {
     strict: bool,
     /// Ours ([`OURS`]) and theirs ([`THEIRS`]).
     pub sides: [Side; 2],
+    /// A client of theirs that says nothing yet (`Step::Connects`).
+    pub silent: Option<std::net::TcpStream>,
     /// What their earlier runs wrote on stderr.
     pub stderr: String,
     /// Step lines held back, to show later, while `Some`.
@@ -203,7 +206,7 @@ impl Check {
         self.stop_theirs();
         let theirs = self.sides[THEIRS].process.take();
         self.stderr.push_str(&theirs.map(|theirs| theirs.stderr_text()).unwrap_or_default());
-        (self.sides, self.ended) = (Default::default(), None);
+        (self.sides, self.ended, self.silent) = (Default::default(), None, None);
     }
 
     /// Starts their program, or ours on the listing's address (a server of
@@ -321,29 +324,13 @@ fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
     wall >= Duration::from_millis(500) && used.is_some_and(|used| used > wall.mul_f64(0.8))
 }
 
-/// Kills `pid` and what it started: `taskkill /T` on Windows; elsewhere its
-/// descendants too, found in `/proc` (Linux).
+/// On Windows, kills what `pid` started too (`py -3` starts python.exe,
+/// which would hold the port); elsewhere the program runs itself (a shell
+/// `exec`s its last command).
 fn end_tree(pid: u32) {
-    let mut command = Command::new(if cfg!(windows) { "taskkill" } else { "kill" });
-    match cfg!(windows) {
-        true => command.args(["/T", "/F", "/PID", &pid.to_string()]),
-        false => command.arg("-KILL").args(descendants(pid)).arg(pid.to_string()),
-    };
-    let _ = run_to_end(command, STEP);
-}
-
-/// The processes `pid` started, and theirs.
-fn descendants(pid: u32) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        if stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(1))
-            == Some(&pid.to_string())
-        {
-            let child = entry.file_name().to_string_lossy().into_owned();
-            found.extend(child.parse().map(descendants).unwrap_or_default());
-            found.push(child);
-        }
+    if cfg!(windows) {
+        let mut taskkill = Command::new("taskkill");
+        taskkill.args(["/T", "/F", "/PID", &pid.to_string()]);
+        let _ = run_to_end(taskkill, STEP);
     }
-    found
 }

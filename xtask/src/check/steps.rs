@@ -16,8 +16,6 @@ use crate::harness::{find, occurrences, Printed};
 use crate::out;
 use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
 
-type Run = fn(&mut Check) -> Result<(), Failed>;
-
 /// Runs every step of `check`'s program. chat-server closes first in the
 /// tutorial's run, and its port then stays held for a minute (TIME_WAIT),
 /// which a listing's next `bind` (no SO_REUSEADDR) would meet: its further
@@ -81,33 +79,26 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
 /// A step's name, or `None` for ours getting ready before theirs starts,
 /// and for a server stopped or a pause.
 fn describe(check: &Check, step: Step) -> Option<String> {
-    let yours = |role: Role| role == check.role;
-    let started = check.sides[THEIRS].process.is_some();
     let shown = |pieces: &[&str]| pieces.concat().trim_end_matches('\n').escape_debug().to_string();
-    let who = |role: Role| if yours(role) { ("你的程序", "yours") } else { ("对方", "ours") };
-    Some(match step {
-        Step::Start(role) if yours(role) || started => {
-            format!("{}启动 / {} starts", who(role).0, who(role).1)
-        }
-        Step::Prints(role, text) if yours(role) || started => {
-            format!("{}打印 / {} prints「{}」", who(role).0, who(role).1, shown(text))
-        }
-        Step::Types(role, line) => {
-            format!("{}读一行 / {} reads「{line}」", who(role).0, who(role).1)
-        }
+    let (role, zh, en) = match step {
+        Step::Start(role) => (role, "启动".to_string(), "starts".to_string()),
+        Step::Prints(role, text) => (role, format!("打印「{}」", shown(text)), "prints it".into()),
+        Step::Types(role, line) => (role, format!("读一行「{line}」"), "reads it".into()),
         Step::Says(role, line) => {
-            format!(
-                "{}发送，另一方打印 / {} sends「{line}」, the other prints it",
-                who(role).0,
-                who(role).1
-            )
+            (role, format!("发送「{line}」，另一方打印"), "sends it, printed".into())
         }
-        Step::Get => "浏览器的请求：回复和打印 / a browser's GET: the reply, the print".into(),
         Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
-            format!("{}以 {code} 结束 / {} exits {code}", who(role).0, who(role).1)
+            (role, format!("以 {code} 结束"), format!("exits {code}"))
+        }
+        Step::Get => {
+            return Some("浏览器的请求：回复和打印 / a browser's GET: reply, print".into())
         }
         _ => return None,
-    })
+    };
+    let (yours, started) = (role == check.role, check.sides[THEIRS].process.is_some());
+    let ready = matches!(step, Step::Start(_) | Step::Prints(..)) && !yours && !started;
+    let (who, whose) = if yours { ("你的程序", "yours") } else { ("对方", "ours") };
+    (!ready).then(|| format!("{who}{zh} / {whose} {en}"))
 }
 
 /// Plays one step of the table's session: theirs where the step's part is
@@ -135,6 +126,17 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
             std::thread::sleep(Duration::from_millis(ms));
             Ok(())
         }
+        Step::Connects => {
+            check.silent = Some(connect(check)?);
+            Ok(())
+        }
+        Step::SendsLate(line) => {
+            let mut client = check.silent.take().ok_or("?".to_string())?;
+            let sent = client.write_all(format!("{line}\n").as_bytes());
+            sent.and_then(|()| client.shutdown(Shutdown::Write)).map_err(|e| e.to_string())?;
+            read_reply(&mut client)
+        }
+        Step::Ends(part) => exits(check, side(part), None),
         Step::Stopped(_) => Ok(()),
     }
 }
@@ -260,94 +262,23 @@ fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed
     }
 }
 
-/// The further steps of `check`'s program, each from a fresh start but
-/// hello-server's, which share one server (a new one would find its port
-/// held, TIME_WAIT).
+/// The table's further runs for the reader's part, each one step, each from
+/// a fresh start but where the run does not start their program.
 fn further(check: &mut Check) {
-    let no_partner: (&str, Run) =
-        ("没有服务器时说明并结束，不卡住 / no server: it says so and ends", no_server);
-    let closes: (&str, Run) =
-        ("对方关闭后结束，不空转 / it ends when the other side has gone", other_side_closes);
-    let steps = match check.program.name {
-        "hello-server" => vec![
-            ("打字慢的人不耽误别人 / a slow typist delays nobody", slow_typist as Run),
-            ("浏览器的空闲连接不挡住请求 / a browser's idle socket blocks no one", idle_socket),
-        ],
-        "tcp-client" => vec![
-            ("空行也得到回复 / an empty line still gets its reply", empty_line as Run),
-            no_partner,
-        ],
-        "chat-server" => vec![closes],
-        "chat-client" => vec![closes, no_partner],
-        "udp-server" => {
-            vec![("不是数字时回复错误，不崩溃 / no number: it answers", not_a_number as Run)]
-        }
-        _ => vec![no_partner],
-    };
-    for (at, (name, run)) in steps.into_iter().enumerate() {
-        if at == 0 || check.program.name != "hello-server" {
+    let (role, further) = (check.role, check.pairing.further);
+    for &(part, name, steps) in further.iter().filter(|run| run.0 == role) {
+        if steps.iter().any(|step| matches!(step, Step::Start(role) if *role == part)) {
             check.restart();
         }
-        check.step(true, name, run);
+        check.step(true, name, |check| {
+            let failed = steps.iter().try_for_each(|&step| play(check, step));
+            // A request held up behind a silent client: say so.
+            failed.map_err(|failed| match failed {
+                Failed::Said(said) if check.silent.is_some() && said.contains("没有回复") => {
+                    format!("有客户端不说话时，别的请求没有得到回复 / held up by a silent client: {said}").into()
+                }
+                failed => failed,
+            })
+        });
     }
-}
-
-/// While one client is silent (a person typing), another is served; the
-/// typist's line, 3 s later, is answered too.
-fn slow_typist(check: &mut Check) -> Result<(), Failed> {
-    check.start(THEIRS)?;
-    let (mut typist, started) = (connect(check)?, Instant::now());
-    let held_up = |_| "有人在打字时，别的请求没有得到回复 / no reply while one typed".to_string();
-    browser_get(check).map_err(held_up)?;
-    // The pause is the input: a person typing for 3 s after connecting.
-    std::thread::sleep(Duration::from_secs(3).saturating_sub(started.elapsed()));
-    let _ = typist.write_all(b"typed after 3 s\n").and_then(|()| typist.shutdown(Shutdown::Write));
-    read_reply(&mut typist)
-}
-
-/// A connection that never speaks (a browser opens one ahead): the next
-/// request is served all the same.
-fn idle_socket(check: &mut Check) -> Result<(), Failed> {
-    let _idle = connect(check)?;
-    let held_up = |_| "一个空闲连接挡住了请求 / an idle connection held up the request".to_string();
-    Ok(browser_get(check).map_err(held_up)?)
-}
-
-/// An empty line sends nothing: the client must still end its request.
-fn empty_line(check: &mut Check) -> Result<(), Failed> {
-    check.start(OURS)?;
-    check.start(THEIRS)?;
-    type_line(check, THEIRS, "")?;
-    expect(check, THEIRS, &format!("{RECEIVED}{HELLO_REPLY}\n"))
-}
-
-/// No server at all: the client says so and ends, within a step's time.
-fn no_server(check: &mut Check) -> Result<(), Failed> {
-    check.start(THEIRS)?;
-    let _ = check.sides[THEIRS].process.as_mut().map(|theirs| theirs.type_in(b"37\n"));
-    exits(check, THEIRS, None)
-}
-
-/// Ours ends the chat (`0`): theirs must end too, not print empty
-/// messages for ever.
-fn other_side_closes(check: &mut Check) -> Result<(), Failed> {
-    let ours_serves = check.role == Role::Client;
-    match ours_serves {
-        true => check.start(OURS).and_then(|()| check.start(THEIRS))?,
-        false => check.start(THEIRS).and_then(|()| start_ours_against_theirs(check))?,
-    }
-    expect(check, OURS, if ours_serves { "连接已经建立" } else { "已连接" })?;
-    type_line(check, OURS, "0")?;
-    exits(check, THEIRS, None)
-}
-
-/// `abc` is no temperature: their server must answer (ours then prints the
-/// answer and ends) rather than die and leave the client waiting.
-fn not_a_number(check: &mut Check) -> Result<(), Failed> {
-    check.start(THEIRS)?;
-    check.wait(THEIRS, STEP, |printed| !printed.stdout.is_empty());
-    check.start(OURS)?;
-    type_line(check, OURS, "abc")?;
-    let no_answer = |_| "对方的 udp-client 没有收到回复 / our udp-client got no answer".to_string();
-    Ok(exits(check, OURS, Some(0)).map_err(no_answer)?)
 }
