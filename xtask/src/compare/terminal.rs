@@ -214,8 +214,9 @@ fn cut_point(chars: &[(char, Kind)], start: usize, room: usize) -> usize {
 /// string or comment, 2 between code tokens, 3 after a space in code.
 fn break_quality(chars: &[(char, Kind)], at: usize) -> u8 {
     let ((a, a_kind), (c, c_kind)) = (chars[at - 1], chars[at]);
-    // Nor before closing punctuation, which stays with what it closes.
-    if c == ' ' || "，。、：；！？）】」』》".contains(c) || "（【「『《".contains(a)
+    // Nor before closing punctuation (or an ASCII comma), which stays with
+    // what it closes, nor after opening punctuation.
+    if c == ' ' || "，。、：；！？）】」』》”,".contains(c) || "（【「『《“".contains(a)
     {
         return 0;
     }

@@ -1,5 +1,5 @@
-//! `cargo xtask trace <hello|tcp|chat|udp> [--packets] [--html]`: the
-//! system calls underneath each listing line, Python beside Rust.
+//! `cargo xtask trace <hello|tcp|chat|udp> [--packets] [--lose N] [--html]`:
+//! the system calls underneath each listing line, Python beside Rust.
 //!
 //! The first run of the pairing's session in the table (`pairings.rs`)
 //! plays twice: with the tutorial's Python programs (the peers in
@@ -8,8 +8,10 @@
 //! for Rust: the stack of each call). `strace.rs` reads the traces,
 //! `rows.rs` names the listing line behind each call, `render.rs` prints
 //! one table per program; `--packets` captures the pairing's port on
-//! loopback (`packets.rs`) and draws the packets.
+//! loopback (`packets.rs`) and draws the packets; `--lose` has one of them
+//! dropped (`lose.rs`).
 
+mod lose;
 mod packets;
 mod render;
 mod rows;
@@ -17,11 +19,13 @@ mod strace;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use crate::harness::{self, wrapped, Process, HANG_GUARD};
-use crate::pairings::{self, Pairing, Program};
+use crate::pairings::{self, Pairing, Program, Role, Step};
 use crate::session::{self, Event, Stage};
 use crate::{compare, out, workspace, Args, TaskError};
+pub use lose::CANNOT_LOSE;
 use render::Report;
 
 pub const HELP: &str = include_str!("../help/trace.txt");
@@ -31,11 +35,17 @@ pub const HELP: &str = include_str!("../help/trace.txt");
 pub const CANNOT_TRACE: &str = "无法跟踪 / cannot trace";
 
 pub fn run(args: &[String]) -> Result<(), TaskError> {
-    let args = Args::parse(args, &["--packets", "--html", "--no-build"], &[])?;
+    let flags = ["--packets", "--html", "--no-build", lose::IN_NAMESPACE];
+    let (given, args) = (args, Args::parse(args, &flags, &["--lose"])?);
     if args.help {
         out(HELP);
         return Ok(());
     }
+    let lose =
+        args.value("--lose").map(|n| n.parse().ok().filter(|n| (1..1000).contains(n)).ok_or(n));
+    let bad =
+        |n| TaskError::usage(format!("--lose N: N 是 1 到 999 的整数 / N is 1 to 999, not {n:?}"));
+    let mut lose = lose.transpose().map_err(bad)?;
     let pairing = match args.words[..] {
         [name] => pairings::pairing(name)?,
         _ => {
@@ -48,24 +58,31 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     if !args.has("--no-build") {
         build_with_frame_pointers()?;
     }
+    let (columns, mut notes) = (compare::terminal::columns(), Vec::new());
+    let mut capture = (args.has("--packets") || lose.is_some()).then_some(Ok(()));
+    if lose.is_some() && !args.has(lose::IN_NAMESPACE) {
+        match lose::run_inside(given, columns) {
+            Ok(done) => return done,
+            Err(why) => (lose, notes) = (None, vec![why]),
+        }
+    }
     let (python, _) = workspace::python("python3".as_ref())?;
     let dir = workspace::root().join("target/trace");
     workspace::create_dir(&dir)?;
-    let mut notes = Vec::new();
     if !stack {
         notes.push("这个 strace 不支持 -k，Rust 的调用无法归属到代码行 / this strace has no -k: Rust's calls cannot be attributed to lines".to_string());
     }
-    let mut capture = args.has("--packets").then_some(Ok(()));
     let mut runs = Vec::new();
-    let sides = [Some(python), None].map(|python| Side::new(python, &dir, pairing, stack));
+    let side = |python| Side { lose, ..Side::new(python, &dir, pairing, stack) };
+    let sides = [Some(python), None].map(side);
     for side in &sides {
         runs.push(play(side, &mut capture)?);
     }
     if let Some(Err(reason)) = &capture {
         notes.push(format!("没有抓包 / no packet capture: {reason}"));
     }
-    let report = report(&sides, &runs, notes)?;
-    out(&render::text(&report, compare::terminal::columns()));
+    let report = report(&sides, &runs, notes, columns)?;
+    out(&render::text(&report, columns));
     if args.has("--html") {
         let path = workspace::root().join(format!("target/compare/trace-{}.html", pairing.name));
         workspace::write(&path, &render::html(&report))?;
@@ -134,6 +151,8 @@ struct Side {
     dir: PathBuf,
     pairing: &'static Pairing,
     stack: bool,
+    /// The data-carrying packet dropped (`--lose`).
+    lose: Option<u32>,
 }
 
 impl Side {
@@ -141,7 +160,7 @@ impl Side {
     /// has them, for Rust).
     fn new(python: Option<PathBuf>, dir: &Path, pairing: &'static Pairing, stack: bool) -> Side {
         let stack = stack && python.is_none();
-        Side { python, dir: dir.to_path_buf(), pairing, stack }
+        Side { python, dir: dir.to_path_buf(), pairing, stack, lose: None }
     }
 
     fn lang(&self) -> &'static str {
@@ -204,21 +223,28 @@ fn end_tracees(pid: u32) {
     }
 }
 
-/// What one side's run left: its port, and its packets if captured.
+/// What one side's run left: its port, its packets, what its client said.
 struct Run {
     python: bool,
     port: u16,
     packets: Option<Vec<packets::Packet>>,
+    said: Option<String>,
 }
 
 /// Plays the first run of the pairing's session on one side; captures
 /// its packets while `capture` is wanted and possible (else it holds why
 /// not).
 fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
-    let mut stage = Tracing { side, capture, capturing: None, port: 0 };
-    session::play(side.pairing, side.pairing.runs[0], &mut stage, "xtask-trace")?;
+    // A datagram lost, its reply may never come: the run ends once the line
+    // is typed, each side stopped (the client given its time first).
+    let (run, lossy) = (side.pairing.runs[0], side.lose.is_some() && side.pairing.name == "udp");
+    let typed = run.iter().position(|step| matches!(step, Step::Types(..))).filter(|_| lossy);
+    let ends = [Step::Stopped(Role::Client), Step::Stopped(Role::Server)];
+    let run = typed.map_or(run.to_vec(), |at| [&run[..=at], &ends].concat());
+    let mut stage = Tracing { side, capture, capturing: None, port: 0, lossy, said: None };
+    session::play(side.pairing, &run, &mut stage, "xtask-trace")?;
     let (port, packets) = (stage.port, stage.capturing.take().map(packets::Capture::finish));
-    Ok(Run { python: side.python.is_some(), port, packets })
+    Ok(Run { python: side.python.is_some(), port, packets, said: stage.said })
 }
 
 /// The stage of one side's run: every program under strace, the packets
@@ -228,6 +254,9 @@ struct Tracing<'a> {
     capture: &'a mut Option<Result<(), String>>,
     capturing: Option<packets::Capture>,
     port: u16,
+    /// UDP with `--lose`, and what its client said.
+    lossy: bool,
+    said: Option<String>,
 }
 
 impl Stage for Tracing<'_> {
@@ -238,7 +267,8 @@ impl Stage for Tracing<'_> {
     fn show(&mut self, event: Event) {
         if let (Event::Ready(_, addr), Some(Ok(()))) = (event, &self.capture) {
             self.port = addr.port();
-            match packets::Capture::start(addr.port(), self.side.pairing.name == "udp") {
+            let udp = self.side.pairing.name == "udp";
+            match packets::Capture::start(addr.port(), udp, self.side.lose) {
                 Ok(started) => self.capturing = Some(started),
                 Err(reason) => *self.capture = Some(Err(reason)),
             }
@@ -246,6 +276,13 @@ impl Stage for Tracing<'_> {
     }
 
     fn stop(&mut self, side: &mut session::Side) {
+        // A UDP client waiting for a lost reply: ours says so after 3 s and
+        // ends; the listing's waits for ever, and is ended after 3 s.
+        if self.lossy && side.role == Role::Client {
+            let wait = if self.side.python.is_some() { Duration::from_secs(3) } else { HANG_GUARD };
+            let said = side.process.try_wait_exit(wait).map(|_| side.process.stderr_text());
+            self.said = Some(said.unwrap_or_else(|| "udp_client.py（教程的程序）没有超时，一直在等回复：3 秒后由 trace 结束 / the listing's client has no timeout and waits for ever: trace ended it after 3 s".to_string()));
+        }
         end_tracees(side.process.pid());
     }
 
@@ -259,6 +296,7 @@ fn report(
     [python, rust]: &[Side; 2],
     runs: &[Run],
     notes: Vec<String>,
+    columns: usize,
 ) -> Result<Report, TaskError> {
     let pairing = python.pairing;
     let (tables, diagrams, files) = (Vec::new(), Vec::new(), Vec::new());
@@ -288,12 +326,18 @@ fn report(
         report.files.extend([python_file, rust_file]);
     }
     let client = pairing.client.map_or("http-get (xtask)", |client| client.name);
+    // The tables are the server's, then the client's (hello's is this xtask).
+    let tables = [report.tables.get(1), report.tables.first()].map(|t| t.map_or(&[][..], |t| &t.1));
     for run in runs {
         if let Some(packets) = &run.packets {
             let lang = if run.python { "Python" } else { "Rust" };
-            let title = format!("{lang}: tcpdump -i lo -n -S, port {}", run.port);
-            let diagram = packets::diagram(packets, client, pairing.server.name, run.port);
-            report.diagrams.push((title, diagram));
+            let title = format!("{lang}: tcpdump -i lo -n -tt -x, port {}", run.port);
+            let (names, port, lose) = ([client, pairing.server.name], run.port, python.lose);
+            let scene = packets::Scene { names, port, tables, rust: !run.python, lose };
+            // What the client said, when no reply came, before what it shows.
+            let text = run.said.iter().flat_map(|said| said.lines().map(str::to_string));
+            let text = text.chain(packets::explain(packets, lose)).collect();
+            report.diagrams.push((title, packets::diagram(packets, &scene, columns), text));
         }
     }
     Ok(report)

@@ -7,15 +7,16 @@ use std::path::PathBuf;
 
 use super::rows::{Cell, Place, Row};
 use crate::compare::terminal::wrap_text;
-use crate::text::{escape, expand_tabs, pad};
+use crate::text::{char_width, escape, expand_tabs, pad};
 
 /// Everything the page and the terminal show.
 pub struct Report {
     pub pairing: &'static str,
     /// Per program: its title and its rows.
     pub tables: Vec<(String, Vec<Row>)>,
-    /// Per run: the title and the packets drawn.
-    pub diagrams: Vec<(String, String)>,
+    /// Per run: the title, the packets drawn, and what they show (中文
+    /// paragraphs, then English).
+    pub diagrams: Vec<(String, String, Vec<String>)>,
     pub notes: Vec<String>,
     pub files: Vec<PathBuf>,
 }
@@ -74,8 +75,11 @@ pub fn text(report: &Report, total: usize) -> String {
             }
         }
     }
-    for (title, diagram) in &report.diagrams {
+    for (title, diagram, explained) in &report.diagrams {
         let _ = write!(out, "\n## 数据包 / packets — {title}\n{diagram}");
+        for line in explained.iter().flat_map(|text| wrap_text(text, total.min(100))) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     if !report.files.is_empty() {
         out.push_str("\n完整记录 / full traces:\n");
@@ -122,12 +126,19 @@ pub fn html(report: &Report) -> String {
         }
         page.push_str("</tbody></table>\n");
     }
-    for (title, diagram) in &report.diagrams {
-        let (title, diagram) = (escape(title), escape(diagram));
+    for (title, diagram, explained) in &report.diagrams {
+        // Each character that is not ASCII in a box as wide as a terminal
+        // draws it: the lanes align whatever fonts the browser mixes.
+        let cell = |c: char| match c {
+            '\n' | ' '..='~' => escape(&c.to_string()),
+            c => format!("<i style=\"width:{}ch\">{c}</i>", char_width(c)),
+        };
+        let (title, diagram) = (escape(title), diagram.chars().map(cell).collect::<String>());
         let _ = writeln!(
             page,
             "<h2>数据包 / packets — {title}</h2>\n<pre class=\"diagram\">{diagram}</pre>"
         );
+        explained.iter().for_each(|text| page += &format!("<p>{}</p>\n", escape(text)));
     }
     page + "</body></html>\n"
 }
@@ -147,16 +158,17 @@ mod tests {
         let report = Report {
             pairing: "hello",
             tables: vec![("hello-server".to_string(), vec![row])],
-            diagrams: vec![("Rust".to_string(), " │── SYN ─▶│\n".to_string())],
+            diagrams: vec![("Rust".into(), " │── SYN ─▶│\n".into(), vec!["中文".into()])],
             notes: vec!["<note>".to_string()],
             files: Vec::new(),
         };
         let page = html(&report);
         assert!(page.contains("print(&#39;&lt;b&gt;&amp;&lt;/b&gt;&#39;)"), "{page}");
-        assert!(page.contains("&lt;note&gt;") && page.contains("── SYN ─▶"), "{page}");
+        assert!(page.contains("&lt;note&gt;") && page.contains("<i style=\"width:1ch\">▶</i>"));
+        assert!(page.contains("</pre>\n<p>中文</p>"), "{page}");
         assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
         assert!(page.contains("<meta name=\"viewport\""), "{page}");
         let text = text(&report, 80);
-        assert!(text.contains("─\nprint('<b>&</b>')\n") && text.contains("── SYN ─▶│"), "{text}");
+        assert!(text.contains("─\nprint('<b>&</b>')\n") && text.contains("── SYN ─▶│\n中文\n"));
     }
 }

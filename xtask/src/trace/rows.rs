@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::Command;
 
+use super::packets::sent_by;
 use super::strace::{self, Call};
 use crate::compare::groups::Group;
 use crate::harness::{run_to_end, HANG_GUARD};
@@ -40,6 +41,8 @@ pub struct Cell {
     /// The writes in a row to one fd that the last entry of `calls` stands
     /// for: the fd, how many, and the bytes they wrote.
     writes: Option<(String, usize, Vec<u8>)>,
+    /// What the calls shown put on the wire, in order (`packets::sent_by`).
+    pub sent: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl Cell {
@@ -49,6 +52,7 @@ impl Cell {
             self.writes = None;
             return;
         };
+        self.sent.extend(sent_by(call));
         // Writes in a row to one fd that make up one line (written piece
         // by piece) are one entry: how many, and what they wrote in all.
         match (strace::written(call), self.writes.as_mut(), self.calls.last_mut()) {

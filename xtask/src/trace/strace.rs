@@ -247,7 +247,7 @@ pub fn written(call: &Call) -> Option<(String, Vec<u8>)> {
 
 /// The bytes of a quoted argument (strace's C escapes undone), and whether
 /// strace cut it (`"…"...`).
-fn quoted(arg: &str) -> Option<(Vec<u8>, bool)> {
+pub fn quoted(arg: &str) -> Option<(Vec<u8>, bool)> {
     let inner = arg.trim_end_matches("...");
     let inner = inner.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
     let mut bytes = Vec::with_capacity(inner.len());
