@@ -34,6 +34,7 @@ pub fn lex_groups(groups: &[Group]) -> Vec<(Vec<Line>, Vec<Line>)> {
     groups.iter().map(|group| (lex(&group.python, true), lex(&group.rust, false))).collect()
 }
 
+/// The display width of a line of code.
 pub fn line_width(line: &[(char, Kind)]) -> usize {
     line.iter().map(|c| char_width(c.0)).sum()
 }
