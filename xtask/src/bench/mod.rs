@@ -54,23 +54,21 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let mut rows = vec![rss];
     let (starts, lines) = (settings.starts, settings.chat_lines);
     for program in ["hello-server", "chat-server", "udp-server"] {
+        let measure = Row::new(format!("{program} 启动到就绪 / start-up, ms"), 2);
         // Spawn to readiness line; stopped only after: its ending is not
         // part of its start.
-        let measure = Row::new(format!("{program} 启动到就绪 / start-up, ms"), 2);
-        rows.push(measure.runs(&settings, starts, |side| {
+        rows.push(row(&settings, measure, starts, |side| {
             let started = Instant::now();
             let _ready = sides.start_server(side, program)?;
             Ok(started.elapsed().as_secs_f64() * 1e3)
         })?);
     }
     let measure = Row::new("一次 UDP 转换 / one UDP conversion, ms", 2);
-    rows.push(measure.runs(&settings, starts, |side| Ok(udp_run(&sides, side)? * 1e3))?);
+    rows.push(row(&settings, measure, starts, |side| Ok(udp_run(&sides, side)? * 1e3))?);
     let measure = Row::new(format!("聊天每秒行数 / chat lines/s ({lines} lines)"), 0);
-    rows.push(
-        measure.runs(&settings, 1, |side| {
-            Ok(lines as f64 / chat_run(&sides, side, lines)?.max(1e-9))
-        })?,
-    );
+    rows.push(row(&settings, measure, 1, |side| {
+        Ok(lines as f64 / chat_run(&sides, side, lines)?.max(1e-9))
+    })?);
     for program in PROGRAMS.map(|program| program.name) {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         let size = std::fs::metadata(sides.programs.path(program)).ok();
@@ -102,25 +100,6 @@ impl Row {
     fn new(measure: impl Into<String>, decimals: usize) -> Row {
         Row { measure: measure.into(), values: Default::default(), decimals }
     }
-
-    /// The row with `runs` measurements by `run` per side and round, the
-    /// sides taking turns going first.
-    fn runs(
-        mut self,
-        settings: &Settings,
-        runs: usize,
-        mut run: impl FnMut(Side) -> Result<f64, TaskError>,
-    ) -> Result<Row, TaskError> {
-        for round in 0..settings.rounds {
-            progress(&format!("round {}/{}: {}", round + 1, settings.rounds, self.measure));
-            for side in in_order(round, [Side::Rust, Side::Python]) {
-                for _ in 0..runs {
-                    self.values[side as usize].push(run(side)?);
-                }
-            }
-        }
-        Ok(self)
-    }
 }
 
 /// The rows as one table (`—` where there is no value).
@@ -136,6 +115,25 @@ fn table(rows: &[Row]) -> String {
         text += &line(&row.measure, first, &cells.each_ref().map(String::as_str), &widths);
     }
     text
+}
+
+/// A row of `runs` measurements by `run` per side and round, the sides
+/// taking turns going first.
+fn row(
+    settings: &Settings,
+    mut row: Row,
+    runs: usize,
+    mut run: impl FnMut(Side) -> Result<f64, TaskError>,
+) -> Result<Row, TaskError> {
+    for round in 0..settings.rounds {
+        progress(&format!("round {}/{}: {}", round + 1, settings.rounds, row.measure));
+        for side in in_order(round, [Side::Rust, Side::Python]) {
+            for _ in 0..runs {
+                row.values[side as usize].push(run(side)?);
+            }
+        }
+    }
+    Ok(row)
 }
 
 /// udp-server and udp-client converting the table's first temperature,
