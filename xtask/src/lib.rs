@@ -70,17 +70,17 @@ impl<'a> Args<'a> {
         while let Some(arg) = args.next() {
             match arg {
                 "-h" | "--help" => parsed.help = true,
-                _ if valued.contains(&arg) => {
+                option if valued.contains(&option) => {
                     let value = args.next().ok_or_else(|| {
-                        TaskError::usage(format!("{arg} 需要一个值 / needs a value"))
+                        TaskError::usage(format!("{option} 需要一个值 / needs a value"))
                     })?;
-                    parsed.options.push((arg, value));
+                    parsed.options.push((option, value));
                 }
-                _ if flags.contains(&arg) => parsed.options.push((arg, "")),
-                _ if arg.starts_with('-') => {
-                    return Err(TaskError::usage(format!("未知选项 / unknown option {arg:?}")))
+                option if flags.contains(&option) => parsed.options.push((option, "")),
+                option if option.starts_with('-') => {
+                    return Err(TaskError::usage(format!("未知选项 / unknown option {option:?}")))
                 }
-                _ => parsed.words.push(arg),
+                word => parsed.words.push(word),
             }
         }
         Ok(parsed)
