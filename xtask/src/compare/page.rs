@@ -37,10 +37,8 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
             subsection(&readme, "中文", "与教程的不同"),
             subsection(&readme, "English", "Differences from the tutorial"),
         ];
-        workspace::write(
-            &dir.join(format!("{krate}.html")),
-            &crate_page(program, &groups, differences),
-        )?;
+        let page = crate_page(program, &groups, differences);
+        workspace::write(&dir.join(format!("{krate}.html")), &page)?;
         let (count, lines) = (groups.len(), groups.iter().map(|g| g.python.len()).sum::<usize>());
         let _ = writeln!(
             rows,
