@@ -140,27 +140,22 @@ fn count(
     // perf ends when the process it counts ends, and prints the last counts.
     drop(process);
     perf.wait_exit(HANG_GUARD)?;
-    let (mut threads, mut syscalls, mut counted) = (0.0, 0.0, false);
     let said = perf.stderr_text();
-    for fields in said.lines().map(|line| line.split(',').collect::<Vec<_>>()) {
-        // time,count,unit,event,…; `<not counted>` while the server sleeps.
-        let count = fields.get(1).and_then(|count| count.parse::<f64>().ok());
-        let (Some(count), Some(event)) = (count, fields.get(3)) else {
-            continue;
-        };
-        counted = true;
-        match *event {
-            "raw_syscalls:sys_enter" => syscalls += count,
-            _ => threads += count,
-        }
+    // time,count,unit,event,…; `<not counted>` while the server sleeps.
+    let counts: Vec<(f64, bool)> = said
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            Some((fields.get(1)?.parse().ok()?, *fields.get(3)? == "raw_syscalls:sys_enter"))
+        })
+        .collect();
+    if counts.is_empty() {
+        let first = said.lines().next().unwrap_or_default();
+        return Err(format!("perf stat counted nothing ({first})"));
     }
-    if !counted {
-        return Err(format!(
-            "perf stat counted nothing ({})",
-            said.lines().next().unwrap_or_default()
-        ));
-    }
-    Ok((load, threads, syscalls))
+    // The system calls, or the threads started (`clone3` and `clone`).
+    let sum = |calls: bool| counts.iter().filter(|c| c.1 == calls).map(|c| c.0).sum::<f64>();
+    Ok((load, sum(false), sum(true)))
 }
 
 /// The columns' widths after the name's (17), and their headings.
