@@ -29,6 +29,13 @@ enum Misbehaviour {
     Megabyte,
 }
 
+const EVERY_MISBEHAVIOUR: [Misbehaviour; 4] = [
+    Misbehaviour::Reset,
+    Misbehaviour::Garbage,
+    Misbehaviour::CloseAtOnce,
+    Misbehaviour::Megabyte,
+];
+
 const GARBAGE: &[u8] = b"\xff\xfe\x1b[2J\x1b]0;pwned\x07ok\xc3";
 const GARBAGE_SHOWN: &str = "\\xff\\xfe\\x1b[2J\\x1b]0;pwned\\x07ok\\xc3";
 const MEGABYTE: usize = 1 << 20;
@@ -73,12 +80,7 @@ fn client(program: &str, addr: SocketAddr) -> Proc {
 
 #[test]
 fn tcp_client_against_misbehaving_servers() {
-    for misbehaviour in [
-        Misbehaviour::Reset,
-        Misbehaviour::Garbage,
-        Misbehaviour::CloseAtOnce,
-        Misbehaviour::Megabyte,
-    ] {
+    for misbehaviour in EVERY_MISBEHAVIOUR {
         let (addr, server) = hostile_server(misbehaviour, true);
         let mut client = client("tcp-client", addr);
         client.type_in(b"hello\n");
@@ -112,12 +114,7 @@ fn tcp_client_against_misbehaving_servers() {
 
 #[test]
 fn chat_client_against_misbehaving_servers() {
-    for misbehaviour in [
-        Misbehaviour::Reset,
-        Misbehaviour::Garbage,
-        Misbehaviour::CloseAtOnce,
-        Misbehaviour::Megabyte,
-    ] {
+    for misbehaviour in EVERY_MISBEHAVIOUR {
         let (addr, server) = hostile_server(misbehaviour, false);
         let mut client = client("chat-client", addr);
         client.wait_stdout(CHAT_CLIENT_CONNECTED);

@@ -61,13 +61,7 @@ fn a_server_that_closes_without_a_reply_is_an_error() {
     let mut client = tcp_client(addr, b"hi\n");
     drop(hear_out(&listener));
     client.assert_exit_code(1);
-    assert!(
-        client
-            .stderr_text()
-            .contains(&format!("tcp-client: {addr} 没有回复就关闭了连接")),
-        "{}",
-        client.report()
-    );
+    client.assert_stderr_contains(&format!("tcp-client: {addr} 没有回复就关闭了连接"));
     // stdout as the listing's (it prints the empty reply), but exit 1 and
     // the message on stderr: no success.
     assert_eq!(
@@ -115,13 +109,7 @@ fn an_address_that_never_answers_ends_in_a_message_naming_it() {
             "{}",
             client.report()
         );
-        assert!(
-            client
-                .stderr_text()
-                .contains(&format!("无法连接 {addr}: 10 秒内没有应答")),
-            "{}",
-            client.report()
-        );
+        client.assert_stderr_contains(&format!("无法连接 {addr}: 10 秒内没有应答"));
     }
     println!(
         "note: both clients gave up connecting after {:?}",
@@ -140,12 +128,6 @@ fn a_refused_connection_says_which_program_to_start() {
         command.arg(addr.to_string());
         let mut client = Proc::start(command);
         client.assert_exit_code(1);
-        assert!(
-            client
-                .stderr_text()
-                .contains(&format!("请先启动 {partner} (start {partner} first)")),
-            "{}",
-            client.report()
-        );
+        client.assert_stderr_contains(&format!("请先启动 {partner} (start {partner} first)"));
     }
 }

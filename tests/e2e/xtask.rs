@@ -137,31 +137,24 @@ fn demo_output_has_no_colour_codes_when_not_a_terminal() {
 
 #[test]
 fn no_task_or_an_unknown_one_lists_the_tasks_and_exits_2() {
-    for args in [
-        &[][..],
-        &["frobnicate"],
-        &["demo"],
-        &["demo", "ftp"],
-        &["compare"],
+    // Each wrong command line, and what stderr says of it.
+    let (usage, bench) = ("usage: cargo xtask <task>", "xtask: ");
+    for (args, said) in [
+        (&[][..], usage),
+        (&["frobnicate"], usage),
+        (&["demo"], usage),
+        (&["demo", "ftp"], usage),
+        (&["compare"], usage),
+        (&["bench", "--rounds", "0"], bench),
+        (&["bench", "--frob"], bench),
+        (&["bench", "--requests"], bench),
     ] {
         AssertCommand::new(bin("xtask"))
             .args(args)
             .timeout(HANG_GUARD)
             .assert()
             .code(2)
-            .stderr(predicate::str::contains("usage: cargo xtask <task>"));
-    }
-    for args in [
-        &["bench", "--rounds", "0"][..],
-        &["bench", "--frob"],
-        &["bench", "--requests"],
-    ] {
-        AssertCommand::new(bin("xtask"))
-            .args(args)
-            .timeout(HANG_GUARD)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("xtask: "));
+            .stderr(predicate::str::contains(said));
     }
     for task in ["demo", "compare", "bench"] {
         AssertCommand::new(bin("xtask"))

@@ -30,43 +30,31 @@ const END_OF_INPUT: [&str; 2] = if cfg!(windows) {
 };
 
 pub fn run(args: &[String]) -> Result<(), TaskError> {
-    let flags = ["--live", "--no-build"];
-    let args = Args::parse(args, &flags, &["--programs", "--runner"])?;
+    let args = Args::parse(args, &["--live", "--no-build"], &["--programs", "--runner"])?;
     if args.help {
         out(HELP);
         return Ok(());
     }
+    let usage = |why: &str| Err(TaskError::usage(why));
     let pairings = match args.words[..] {
         ["all"] => pairings::PAIRINGS.to_vec(),
         [name] => vec![pairings::pairing(name)?],
-        _ => {
-            return Err(TaskError::usage(
-                "demo 需要一对程序 / demo needs a pairing: hello, tcp, chat, udp, all",
-            ))
-        }
+        _ => return usage("demo 需要一对程序 / demo needs a pairing: hello, tcp, chat, udp, all"),
     };
     let live = args.has("--live");
     if live && args.words != ["chat"] {
-        return Err(TaskError::usage(
-            "--live 只用于 chat / --live goes with the chat pairing only",
-        ));
+        return usage("--live 只用于 chat / --live goes with the chat pairing only");
     }
     let runner = args.value("--runner").map(PathBuf::from);
-    let programs = match args.value("--programs") {
-        Some(dir) => Programs { dir: dir.into(), runner },
+    let dir = match args.value("--programs") {
+        Some(dir) => PathBuf::from(dir),
         None if runner.is_some() => {
-            return Err(TaskError::usage(
-                "--runner 需要 --programs DIR / --runner goes with --programs DIR",
-            ))
+            return usage("--runner 需要 --programs DIR / --runner goes with --programs DIR")
         }
-        None => {
-            if !args.has("--no-build") {
-                workspace::build_programs(|_| {})?;
-            }
-            let dir = workspace::programs_dir(false)?;
-            Programs { dir, runner }
-        }
+        None if args.has("--no-build") => workspace::programs_dir(false)?,
+        None => workspace::build_programs(|_| {}).and_then(|()| workspace::programs_dir(false))?,
     };
+    let programs = Programs { dir, runner };
     for program in pairings::PROGRAMS {
         let path = programs.path(program.name);
         if !path.is_file() {
@@ -82,32 +70,23 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     for pairing in &pairings {
         let client = pairing.client.map_or("一个 HTTP GET 请求 / an HTTP GET", |c| c.name);
         let (name, server, section) = (pairing.name, pairing.server.name, pairing.section);
-        out(&transcript
-            .style
-            .header(&format!("== {name}: {server} ↔ {client} (教程 tutorial: {section}) ==")));
+        transcript.header(&format!("== {name}: {server} ↔ {client} (教程 tutorial: {section}) =="));
         for run in pairing.runs {
             session::play(pairing, run, &mut { transcript }, "xtask-demo")?;
         }
-        out(&transcript.style.header(&format!("== {name}: {} ==\n", pairing.done)));
-        if pairings.len() > 1 {
-            out("\n");
-        }
+        let gap = if pairings.len() > 1 { "\n" } else { "" };
+        transcript.header(&format!("== {name}: {} ==\n{gap}", pairing.done));
     }
     if pairings.len() > 1 {
         let took = started.elapsed().as_secs_f64();
-        out(&transcript
-            .style
-            .header(&format!("== 四组程序都正常 / all four pairings behaved, in {took:.3} s ==")));
+        transcript
+            .header(&format!("== 四组程序都正常 / all four pairings behaved, in {took:.3} s =="));
     }
     Ok(())
 }
 
 /// The demo's stage: starts the programs (built here, or elsewhere with a
-/// runner) and prints one transcript, every line labelled by the program
-/// that printed it. A side's stdout is shown once the script has met the
-/// step that waits on it, so the transcript keeps the script's order where
-/// two programs' pipes would race; what it said on stderr (its readiness
-/// line apart) once it has ended.
+/// runner) and prints the transcript, as the module's comment says.
 #[derive(Clone, Copy)]
 struct Transcript<'a> {
     style: Paint,
@@ -115,13 +94,17 @@ struct Transcript<'a> {
 }
 
 impl Transcript<'_> {
+    /// Shows a heading line, bold.
+    fn header(&self, text: &str) {
+        out(&format!("{}\n", self.style.paint("1", text)));
+    }
+
     /// Shows a line of the transcript, as the side's (`None`: the GET's).
     fn line(&self, side: Option<&Side>, text: &str) {
-        let label = match side {
-            Some(side) => self.style.label(side.program.name, ["36", "32"][side.role as usize]),
-            None => self.style.label("http-get", "35"),
-        };
-        out(&format!("{label} {text}\n"));
+        let colours = ["36", "32"];
+        let (name, colour) =
+            side.map_or(("http-get", "35"), |s| (s.program.name, colours[s.role as usize]));
+        out(&format!("{} {text}\n", self.style.paint(colour, &format!("[{name}]"))));
     }
 
     /// Shows a line of the side's stderr, without its name in front.
@@ -164,11 +147,9 @@ impl Stage for Transcript<'_> {
             Event::Printed(side) => self.printed(side, false),
             Event::Types(side, line) => {
                 self.printed(side, false);
-                let prompt = side.program.prompt.unwrap_or_default();
-                self.line(
-                    Some(side),
-                    &format!("{prompt}{}", self.style.paint("1", &format!("› {line}"))),
-                );
+                let (prompt, line) =
+                    (side.program.prompt, self.style.paint("1", &format!("› {line}")));
+                self.line(Some(side), &format!("{}{line}", prompt.unwrap_or_default()));
             }
             Event::Request(request) => {
                 request.trim_end().lines().for_each(|l| self.line(None, &format!("→ {l}")))
@@ -195,20 +176,17 @@ impl Stage for Transcript<'_> {
 /// server is scripted and answers each message.
 fn chat_live(mut stage: Transcript) -> Result<(), TaskError> {
     let [zh, en] = END_OF_INPUT;
-    out(&stage.style.header(&format!(
+    stage.header(&format!(
         "== chat --live: 你是 chat-client，chat-server 由脚本回答。输入一行按回车；输入 0 或按 {zh} 结束。\n   \
          you are chat-client; chat-server is scripted. Type and press Enter; 0 or {en} ends. =="
-    )));
+    ));
     let (mut server, addr) = session::start(&mut stage, &CHAT_SERVER, Role::Server, "127.0.0.1:0")?;
     let mut command = stage.programs.command(pairings::CHAT_CLIENT.name);
     command.arg(addr.map_or(String::new(), |addr| addr.to_string()));
     let mut you = Attached::start(command)?;
     session::expect(&mut stage, &mut server, CHAT_SERVER_CONNECTED)?;
-    session::type_line(
-        &mut stage,
-        &mut server,
-        "你好！我是 chat-server。说点什么吧 (say something)",
-    )?;
+    let hello = "你好！我是 chat-server。说点什么吧 (say something)";
+    session::type_line(&mut stage, &mut server, hello)?;
     let mut answered = 0;
     while !you.has_exited() && server.process.exited().is_none() {
         let seen = server.process.printed(|p| p.stdout.len());
@@ -227,6 +205,6 @@ fn chat_live(mut stage: Transcript) -> Result<(), TaskError> {
     // The server ended: the client learns it and exits too.
     you.wait();
     session::end(&mut stage, &mut server, Some(0))?;
-    out(&stage.style.header("== chat --live: 聊天结束 / the chat is over ==\n"));
+    stage.header("== chat --live: 聊天结束 / the chat is over ==\n");
     Ok(())
 }

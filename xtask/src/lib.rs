@@ -88,13 +88,12 @@ impl<'a> Args<'a> {
 
     /// Whether `option` was given.
     pub fn has(&self, option: &str) -> bool {
-        self.options.iter().any(|(name, _)| *name == option)
+        self.value(option).is_some()
     }
 
     /// The value of `option`, the last one given.
     pub fn value(&self, option: &str) -> Option<&'a str> {
-        let mut given = self.options.iter().rev();
-        given.find(|(name, _)| *name == option).map(|(_, value)| *value)
+        self.options.iter().rev().find(|(name, _)| *name == option).map(|(_, value)| *value)
     }
 }
 

@@ -10,10 +10,8 @@ const TASKS: &str = include_str!("help/tasks.txt");
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (task, rest) = match args.split_first() {
-        Some((task, rest)) => (task.as_str(), rest),
-        None => ("", &[][..]),
-    };
+    let (task, rest) =
+        args.split_first().map_or(("", &[][..]), |(task, rest)| (task.as_str(), rest));
     let outcome = match task {
         "demo" => demo::run(rest),
         "compare" => compare::run(rest),

@@ -69,16 +69,15 @@ pub fn play(
     let mut sides: [Option<Side>; 2] = [None, None];
     let played = steps(pairing, run, stage, agent, &mut sides);
     // What still runs after a failure is stopped as the stage stops it.
-    if played.is_err() {
-        for side in sides.iter_mut().flatten() {
-            if side.process.exited().is_none() {
-                stage.stop(side);
-            }
+    for side in sides.iter_mut().flatten().filter(|_| played.is_err()) {
+        if side.process.exited().is_none() {
+            stage.stop(side);
         }
     }
     played
 }
 
+/// The steps of [`play`], each side kept in `sides` as it starts.
 fn steps(
     pairing: &Pairing,
     run: &[Step],
@@ -89,15 +88,12 @@ fn steps(
     let (mut addr, mut get) = (None, None);
     let missing = || TaskError::failed("a step before its program started");
     for &step in run {
-        let role = match step {
+        match step {
             Step::Start(role) => {
                 let program = pairing.program(role).ok_or_else(missing)?;
-                let arg =
-                    addr.map_or("127.0.0.1:0".to_string(), |addr: SocketAddr| addr.to_string());
-                let side = start(stage, program, role, &arg)?;
-                addr = addr.or(side.1);
-                sides[role as usize] = Some(side.0);
-                continue;
+                let arg = addr.map_or("127.0.0.1:0".into(), |addr: SocketAddr| addr.to_string());
+                let (started, ready) = start(stage, program, role, &arg)?;
+                (addr, sides[role as usize]) = (addr.or(ready), Some(started));
             }
             Step::Get => {
                 let addr = addr.ok_or_else(missing)?;
@@ -108,11 +104,9 @@ fn steps(
                 stage.show(Event::Request(&request));
                 stream.write_all(request.as_bytes()).map_err(failed)?;
                 get = Some(stream);
-                continue;
             }
             Step::Reply => {
-                let mut reply = Vec::new();
-                let mut stream = get.take().ok_or_else(missing)?;
+                let (mut reply, mut stream) = (Vec::new(), get.take().ok_or_else(missing)?);
                 let read = stream
                     .set_read_timeout(Some(HANG_GUARD))
                     .and_then(|()| stream.read_to_end(&mut reply));
@@ -120,42 +114,39 @@ fn steps(
                 stage.show(Event::Reply(&reply));
                 if reply != HELLO_REPLY.as_bytes() {
                     let reply = String::from_utf8_lossy(&reply);
-                    return Err(TaskError::failed(format!(
-                        "the reply was {reply:?}, not {HELLO_REPLY:?}"
-                    )));
+                    let why = format!("the reply was {reply:?}, not {HELLO_REPLY:?}");
+                    return Err(TaskError::failed(why));
                 }
-                continue;
             }
-            Step::Pause(ms) => {
-                // The pause is the input: a person taking their time.
-                std::thread::sleep(std::time::Duration::from_millis(ms));
-                continue;
+            // The pause is the input: a person taking their time.
+            Step::Pause(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
+            Step::Prints(role, pieces) => expect(stage, side(sides, role)?, &pieces.concat())?,
+            Step::Types(role, line) => type_line(stage, side(sides, role)?, line)?,
+            Step::Says(role, line) => {
+                type_line(stage, side(sides, role)?, line)?;
+                let other =
+                    side(sides, if role == Role::Server { Role::Client } else { Role::Server })?;
+                expect(stage, other, &format!("{RECEIVED}{line}\n"))?;
             }
             Step::Connects | Step::SendsLate(_) => {
                 return Err(TaskError::failed("a step of check's further runs only"))
             }
-            Step::Prints(role, _) | Step::Types(role, _) | Step::Says(role, _) => role,
-            Step::Exits(role, _) | Step::ExitsUnlikeTheListing(role, _) => role,
-            Step::Stopped(role) | Step::Ends(role) => role,
-        };
-        let [server, client] = sides;
-        let (side, other) = if role == Role::Server { (server, client) } else { (client, server) };
-        let side = side.as_mut().ok_or_else(missing)?;
-        match step {
-            Step::Prints(_, pieces) => expect(stage, side, &pieces.concat())?,
-            Step::Types(_, line) => type_line(stage, side, line)?,
-            Step::Says(_, line) => {
-                type_line(stage, side, line)?;
-                expect(stage, other.as_mut().ok_or_else(missing)?, &format!("{RECEIVED}{line}\n"))?;
+            Step::ExitsUnlikeTheListing(role, _) if stage.listings() => {
+                end(stage, side(sides, role)?, None)?
             }
-            Step::ExitsUnlikeTheListing(..) if stage.listings() => end(stage, side, None)?,
-            Step::Exits(_, code) | Step::ExitsUnlikeTheListing(_, code) => {
-                end(stage, side, Some(code))?
+            Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
+                end(stage, side(sides, role)?, Some(code))?
             }
-            _ => end(stage, side, None)?,
+            Step::Stopped(role) | Step::Ends(role) => end(stage, side(sides, role)?, None)?,
         }
     }
     Ok(())
+}
+
+/// The side playing `role`, which must have started.
+fn side(sides: &mut [Option<Side>; 2], role: Role) -> Result<&mut Side, TaskError> {
+    let missing = || TaskError::failed("a step before its program started");
+    sides[role as usize].as_mut().ok_or_else(missing)
 }
 
 /// Starts `program` playing `role` with `arg`; a server's readiness line
@@ -205,10 +196,8 @@ pub fn end(stage: &mut impl Stage, side: &mut Side, code: Option<i32>) -> Result
     stage.show(Event::Ended(side, code.is_none()));
     match code {
         Some(code) if status.code() != Some(code) => {
-            let name = side.program.name;
-            Err(TaskError::failed(
-                side.process.fail(format!("{name} exited ({status}), not with {code}")),
-            ))
+            let why = format!("{} exited ({status}), not with {code}", side.program.name);
+            Err(TaskError::failed(side.process.fail(why)))
         }
         _ => Ok(()),
     }

@@ -11,10 +11,10 @@ pub fn char_width(ch: char) -> usize {
         | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
         | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
         | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD);
-    match (wide, ch.is_control()) {
-        (true, _) => 2,
-        (false, true) => 0,
-        (false, false) => 1,
+    if wide {
+        2
+    } else {
+        usize::from(!ch.is_control())
     }
 }
 
@@ -32,15 +32,10 @@ pub fn pad(text: &str, columns: usize) -> String {
 /// listings line their comments up with tabs).
 pub fn expand_tabs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut column = 0;
     for ch in text.chars() {
-        if ch == '\t' {
-            let spaces = 4 - column % 4;
-            out.push_str(&" ".repeat(spaces));
-            column += spaces;
-        } else {
-            out.push(ch);
-            column += char_width(ch);
+        match ch {
+            '\t' => out.push_str(&" ".repeat(4 - width(&out) % 4)),
+            _ => out.push(ch),
         }
     }
     out
@@ -48,18 +43,8 @@ pub fn expand_tabs(text: &str) -> String {
 
 /// Text escaped for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
+    let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    text.replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// Whether to colour what a task prints, the same for every task: on a
@@ -82,16 +67,6 @@ impl Paint {
             true => format!("\x1b[{code}m{text}\x1b[0m"),
             false => text.to_string(),
         }
-    }
-
-    /// A heading line, bold.
-    pub fn header(self, text: &str) -> String {
-        format!("{}\n", self.paint("1", text))
-    }
-
-    /// A program's `[name]` label in its colour.
-    pub fn label(self, name: &str, colour: &str) -> String {
-        self.paint(colour, &format!("[{name}]"))
     }
 }
 

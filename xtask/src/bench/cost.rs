@@ -10,6 +10,7 @@
 //! every request is there before its read, which hides what concurrency
 //! does. Without perf those two columns show `—`, and a note says why.
 
+use std::net::SocketAddr;
 use std::process::Command;
 
 use super::linux;
@@ -21,12 +22,12 @@ use crate::TaskError;
 /// How many clients send at once, in turn.
 pub const CLIENTS: [usize; 3] = [1, 8, 64];
 
-/// The three servers measured, the reference first: the bare loop, then
-/// the two sides of the Rust/Python table.
-const SUBJECTS: [(Option<Side>, &str); 3] = [
-    (None, "裸循环 bare loop"),
-    (Some(Side::Rust), "hello-server"),
-    (Some(Side::Python), "Python 教程程序"),
+/// The three servers measured (side, program, name), the reference first:
+/// the bare loop, then the two sides of the Rust/Python table.
+const SUBJECTS: [(Side, &str, &str); 3] = [
+    (Side::Rust, "bare-loop", "裸循环 bare loop"),
+    (Side::Rust, "hello-server", "hello-server"),
+    (Side::Python, "hello-server", "Python 教程程序"),
 ];
 
 /// What one server measured at one number of clients.
@@ -38,30 +39,8 @@ struct Cell {
     /// From the `perf stat` run: threads started per 1,000 requests, and
     /// system calls per request.
     counted: Option<(f64, f64)>,
-    /// Requests that failed, over all runs, of how many, and the first
-    /// one's message.
-    failed: usize,
-    completed: usize,
-    first_failure: Option<String>,
-}
-
-impl Cell {
-    fn count(&mut self, load: Load) {
-        self.failed += load.failures;
-        self.completed += load.completed;
-        self.first_failure = self.first_failure.take().or(load.first_failure);
-    }
-}
-
-/// Starts the server of `subject` on a free port, ready.
-fn start(
-    subject: Option<Side>,
-    sides: &Sides,
-) -> Result<(Process, std::net::SocketAddr), TaskError> {
-    match subject {
-        Some(side) => sides.start_server(side, "hello-server"),
-        None => sides.start_server(Side::Rust, "bare-loop"),
-    }
+    /// Every run's requests, for the failures.
+    loads: Vec<Load>,
 }
 
 /// Measures; returns the table, with its notes under it, and each side's
@@ -73,20 +52,20 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
     for round in 0..settings.rounds {
         for (at, &clients) in CLIENTS.iter().enumerate() {
             for index in in_order(round, [0, 1, 2]) {
-                let (subject, name) = SUBJECTS[index];
+                let (side, program, name) = SUBJECTS[index];
                 let of = settings.rounds;
                 progress(&format!("round {}/{of}: {name}, {clients} clients", round + 1));
-                let (mut process, addr) = start(subject, sides)?;
+                let (mut process, addr) = sides.start_server(side, program)?;
                 let (pid, cell) = (process.pid(), &mut cells[at][index]);
                 // Not measured: first connections cost more than the rest.
-                cell.count(client.run(addr, settings.warmup(), clients, budget));
+                cell.loads.push(client.run(addr, settings.warmup(), clients, budget));
                 let before = linux::cpu_time(pid);
                 let load = client.run(addr, settings.requests, clients, budget);
                 let after = linux::cpu_time(pid);
                 if let Some(status) = process.exited() {
                     return Err(TaskError::failed(process.fail(format!("exited ({status})"))));
                 }
-                if let (Some(kib), Some(side)) = (linux::peak_rss_kib(pid), subject) {
+                if let Some(kib) = linux::peak_rss_kib(pid).filter(|_| index > 0) {
                     peak_rss_kib[side as usize].push(kib as f64);
                 }
                 // NaN where not measured, so that rounds stay paired.
@@ -98,20 +77,20 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
                 };
                 cell.cpu_us.push(cpu_us);
                 cell.per_second.push(load.requests_per_second);
-                cell.count(load);
+                cell.loads.push(load);
             }
         }
     }
     let mut notes = Vec::new();
     'counting: for (at, &clients) in CLIENTS.iter().enumerate() {
-        for (index, (subject, name)) in SUBJECTS.into_iter().enumerate() {
+        for (index, (side, program, name)) in SUBJECTS.into_iter().enumerate() {
             progress(&format!("perf stat: {name}, {clients} clients"));
-            match count(subject, sides, settings, client, clients) {
+            match count(sides.start_server(side, program), settings, client, clients) {
                 Ok((load, threads, syscalls)) => {
                     let completed = load.completed.max(1) as f64;
                     cells[at][index].counted =
                         Some((threads * 1000.0 / completed, syscalls / completed));
-                    cells[at][index].count(load);
+                    cells[at][index].loads.push(load);
                 }
                 Err(why) => {
                     notes.push(format!(
@@ -128,9 +107,10 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
         );
     }
     for (cells, clients) in cells.iter().zip(CLIENTS) {
-        for (cell, (_, name)) in cells.iter().zip(SUBJECTS) {
-            if let Some(first) = &cell.first_failure {
-                let (failed, of) = (cell.failed, cell.completed);
+        for (cell, (_, _, name)) in cells.iter().zip(SUBJECTS) {
+            if let Some(first) = cell.loads.iter().find_map(|load| load.first_failure.as_ref()) {
+                let failed = cell.loads.iter().map(|load| load.failures).sum::<usize>();
+                let of = cell.loads.iter().map(|load| load.completed).sum::<usize>();
                 notes.push(format!("{name}, {clients} clients: {failed} / {of} 个请求失败 requests failed: {first}"));
             }
         }
@@ -138,16 +118,16 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
     Ok((render(settings, client, &cells, &notes), peak_rss_kib))
 }
 
-/// One run under `perf stat` (attached once the server is warm): the load,
-/// the threads the server started (`clone3` and `clone`), its system calls.
+/// One run under `perf stat` of a server just `started` (attached once it
+/// is warm): the load, the threads the server started (`clone3` and
+/// `clone`), its system calls.
 fn count(
-    subject: Option<Side>,
-    sides: &Sides,
+    started: Result<(Process, SocketAddr), TaskError>,
     settings: &Settings,
     client: Client,
     clients: usize,
 ) -> Result<(Load, f64, f64), String> {
-    let (process, addr) = start(subject, sides).map_err(|error| error.message().to_string())?;
+    let (process, addr) = started.map_err(|error| error.message().to_string())?;
     client.run(addr, settings.warmup(), clients, settings.budget());
     // Counts printed every 100 ms: the first line says perf is attached.
     let events = "syscalls:sys_enter_clone3,syscalls:sys_enter_clone,raw_syscalls:sys_enter";
@@ -160,27 +140,22 @@ fn count(
     // perf ends when the process it counts ends, and prints the last counts.
     drop(process);
     perf.wait_exit(HANG_GUARD)?;
-    let (mut threads, mut syscalls, mut counted) = (0.0, 0.0, false);
     let said = perf.stderr_text();
-    for fields in said.lines().map(|line| line.split(',').collect::<Vec<_>>()) {
-        // time,count,unit,event,…; `<not counted>` while the server sleeps.
-        let count = fields.get(1).and_then(|count| count.parse::<f64>().ok());
-        let (Some(count), Some(event)) = (count, fields.get(3)) else {
-            continue;
-        };
-        counted = true;
-        match *event {
-            "raw_syscalls:sys_enter" => syscalls += count,
-            _ => threads += count,
-        }
+    // time,count,unit,event,…; `<not counted>` while the server sleeps.
+    let counts: Vec<(f64, bool)> = said
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            Some((fields.get(1)?.parse().ok()?, *fields.get(3)? == "raw_syscalls:sys_enter"))
+        })
+        .collect();
+    if counts.is_empty() {
+        let first = said.lines().next().unwrap_or_default();
+        return Err(format!("perf stat counted nothing ({first})"));
     }
-    if !counted {
-        return Err(format!(
-            "perf stat counted nothing ({})",
-            said.lines().next().unwrap_or_default()
-        ));
-    }
-    Ok((load, threads, syscalls))
+    // The system calls, or the threads started (`clone3` and `clone`).
+    let sum = |calls: bool| counts.iter().filter(|c| c.1 == calls).map(|c| c.0).sum::<f64>();
+    Ok((load, sum(false), sum(true)))
 }
 
 /// The columns' widths after the name's (17), and their headings.
@@ -203,7 +178,7 @@ fn render(settings: &Settings, client: Client, cells: &[[Cell; 3]], notes: &[Str
     text += &line("程序", 17, &HEADINGS[0], &WIDTHS);
     text += &line("server", 17, &HEADINGS[1], &WIDTHS);
     for (cells, clients) in cells.iter().zip(CLIENTS) {
-        for (cell, (_, name)) in cells.iter().zip(SUBJECTS) {
+        for (cell, (_, _, name)) in cells.iter().zip(SUBJECTS) {
             // Round by round (the two ran one after the other), then the
             // median: a machine that drifts between rounds moves both.
             let ratios: Vec<f64> =

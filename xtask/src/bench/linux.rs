@@ -9,9 +9,7 @@ use std::time::Duration;
 /// threads' time, in 10 ms ticks. So `stat` is taken when it is ahead by
 /// more than its own rounding (threads ended), `schedstat` otherwise.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
-    let precise = threads_cpu(pid);
-    let ticks = stat_cpu(pid);
-    match (precise, ticks) {
+    match (threads_cpu(pid), stat_cpu(pid)) {
         (Some(precise), Some(ticks)) if ticks > precise + Duration::from_millis(20) => Some(ticks),
         (Some(precise), _) => Some(precise),
         (None, ticks) => ticks,

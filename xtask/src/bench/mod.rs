@@ -10,7 +10,6 @@ pub mod linux;
 mod load;
 mod setup;
 
-use std::process::Command;
 use std::time::Instant;
 
 use crate::harness::{Process, Programs, HANG_GUARD};
@@ -29,15 +28,14 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let build = if settings.dev { "debug" } else { "release" };
     if settings.build {
         progress(&format!("building the programs and the bare loop ({build})"));
-        let release = |cargo: &mut Command| {
+        workspace::cargo_build(|cargo| {
+            for program in PROGRAMS {
+                cargo.args(["--package", program.name, "--bin", program.name]);
+            }
+            cargo.args(["--package", "xtask", "--bin", "bare-loop"]);
             if !settings.dev {
                 cargo.arg("--release");
             }
-        };
-        workspace::build_programs(release)?;
-        workspace::cargo_build(|cargo| {
-            cargo.args(["--package", "xtask", "--bin", "bare-loop"]);
-            release(cargo);
         })?;
     }
     let dir = workspace::programs_dir(!settings.dev)?;
@@ -48,11 +46,11 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let sides = Sides { programs: Programs { dir, runner: None }, python };
     let started = Instant::now();
     let (cost, [rust_rss, python_rss]) = cost::measure(&settings, &sides)?;
+    let no_memory = rust_rss
+        .is_empty()
+        .then_some("\n* 没有测量内存：这个系统没有 /proc / memory not measured: no /proc\n");
     let mut rss = Row::new("hello-server 内存峰值 / peak RSS, KiB", 0);
-    (rss.rust, rss.python) = (rust_rss, python_rss);
-    if rss.rust.is_empty() {
-        rss.notes.push("没有测量内存：这个系统没有 /proc / memory not measured: no /proc".into());
-    }
+    rss.values = [rust_rss, python_rss];
     let mut rows = vec![rss];
     let (starts, lines) = (settings.starts, settings.chat_lines);
     for program in ["hello-server", "chat-server", "udp-server"] {
@@ -74,7 +72,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     for program in PROGRAMS.map(|program| program.name) {
         let mut row = Row::new(format!("{program} {build} 二进制 / binary, KiB"), 1);
         let size = std::fs::metadata(sides.programs.path(program)).ok();
-        row.rust.extend(size.map(|meta| meta.len() as f64 / 1024.0));
+        row.values[0].extend(size.map(|meta| meta.len() as f64 / 1024.0));
         rows.push(row);
     }
     progress(&format!("measured in {:.1} s", started.elapsed().as_secs_f64()));
@@ -82,46 +80,39 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     out(&format!(
         "cargo xtask bench: {build} 构建，{python_version}，每项取 {rounds} 轮的中位数\n\
          \x20                  {build} builds, {python_version}, median of {rounds} rounds\n\
-         机器 / machine: {}\n\n{cost}\n{}",
+         机器 / machine: {}\n\n{cost}\n{}{}",
         linux::machine(),
-        table(&rows)
+        table(&rows),
+        no_memory.unwrap_or_default()
     ));
     Ok(())
 }
 
-/// One line of the second table: a measure and what each side measured,
-/// run by run (the table shows the medians), with notes printed under it.
+/// One line of the second table: a measure and what each side (Rust,
+/// Python) measured, run by run (the table shows the medians).
 struct Row {
     measure: String,
-    rust: Vec<f64>,
-    python: Vec<f64>,
+    values: [Vec<f64>; 2],
     decimals: usize,
-    notes: Vec<String>,
 }
 
 impl Row {
     fn new(measure: impl Into<String>, decimals: usize) -> Row {
-        let (rust, python, notes) = (Vec::new(), Vec::new(), Vec::new());
-        Row { measure: measure.into(), rust, python, decimals, notes }
+        Row { measure: measure.into(), values: Default::default(), decimals }
     }
 }
 
-/// The rows as one table (`—` where there is no value), then the rows'
-/// notes.
+/// The rows as one table (`—` where there is no value).
 fn table(rows: &[Row]) -> String {
     // Display columns, not chars: the labels hold Chinese.
     let first = rows.iter().map(|row| width(&row.measure)).max().unwrap_or(0);
     let widths = [11, 11, 13];
     let mut text = line("项目 / measure", first, &["Rust", "Python", "Rust/Python"], &widths);
     for row in rows {
-        let (rust, python) = (median(&row.rust), median(&row.python));
-        let ratio =
-            rust.zip(python.filter(|&python| python > 0.0)).map(|(rust, python)| rust / python);
+        let [rust, python] = row.values.each_ref().map(|values| median(values));
+        let ratio = rust.zip(python.filter(|&python| python > 0.0)).map(|(r, p)| r / p);
         let cells = [number(rust, row.decimals), number(python, row.decimals), number(ratio, 2)];
         text += &line(&row.measure, first, &cells.each_ref().map(String::as_str), &widths);
-    }
-    for (index, note) in rows.iter().flat_map(|row| &row.notes).enumerate() {
-        text += &format!("{}* {note}\n", if index == 0 { "\n" } else { "" });
     }
     text
 }
@@ -138,8 +129,7 @@ fn row(
         progress(&format!("round {}/{}: {}", round + 1, settings.rounds, row.measure));
         for side in in_order(round, [Side::Rust, Side::Python]) {
             for _ in 0..runs {
-                let value = run(side)?;
-                [&mut row.rust, &mut row.python][side as usize].push(value);
+                row.values[side as usize].push(run(side)?);
             }
         }
     }
@@ -147,7 +137,8 @@ fn row(
 }
 
 /// udp-server and udp-client converting the table's first temperature,
-/// until both have exited; seconds.
+/// until both have exited; seconds. The line is typed at once, not at the
+/// prompt as a session would: the time is the programs', not the wait's.
 fn udp_run(sides: &Sides, side: Side) -> Result<f64, TaskError> {
     let (typed, expected) = pairings::typed_and_printed(UDP.runs[0], Role::Client)
         .ok_or_else(|| TaskError::failed("the table's udp session types nothing"))?;

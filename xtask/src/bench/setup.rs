@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::{wrapped, Process, Programs};
+use crate::harness::{Process, Programs};
 use crate::pairings;
 use crate::text::{pad, width};
 use crate::{Args, TaskError};
@@ -101,13 +101,10 @@ impl Sides {
         let mut command = match pairings::program(program).filter(|_| side == Side::Python) {
             None => self.programs.command(program),
             Some(listing) => {
-                let mut script = Command::new(crate::workspace::peer(listing));
-                script.env_remove("PYTHONUNBUFFERED");
-                let python = self.python.as_os_str();
-                wrapped(
-                    &[python, "-c".as_ref(), include_str!("as_in_a_terminal.py").as_ref()],
-                    &script,
-                )
+                let mut python = Command::new(&self.python);
+                python.args(["-c", include_str!("as_in_a_terminal.py")]);
+                python.arg(crate::workspace::peer(listing)).env_remove("PYTHONUNBUFFERED");
+                python
             }
         };
         command.arg(arg);

@@ -33,28 +33,12 @@ impl Kind {
     }
 }
 
-/// A run of characters of one kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    pub kind: Kind,
-    pub text: String,
-}
+/// A line of code: each character with its kind.
+pub type Line = Vec<(char, Kind)>;
 
-/// The characters of `tokens`, each with its kind.
-pub fn chars(tokens: &[Token]) -> Vec<(char, Kind)> {
-    tokens.iter().flat_map(|t| t.text.chars().map(move |c| (c, t.kind))).collect()
-}
-
-/// Characters back into tokens, a token a run of one kind.
-pub fn tokens(chars: impl IntoIterator<Item = (char, Kind)>) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
-    for (c, kind) in chars {
-        match tokens.last_mut() {
-            Some(last) if last.kind == kind => last.text.push(c),
-            _ => tokens.push(Token { kind, text: c.to_string() }),
-        }
-    }
-    tokens
+/// A line's runs of characters of one kind, each as its text.
+pub fn runs(line: &[(char, Kind)]) -> impl Iterator<Item = (Kind, String)> + '_ {
+    line.chunk_by(|a, b| a.1 == b.1).map(|run| (run[0].1, run.iter().map(|c| c.0).collect()))
 }
 
 const PYTHON_KEYWORDS: &str = "False None True and as assert break class continue def del elif \
@@ -65,29 +49,17 @@ const RUST_KEYWORDS: &str = "as break const continue crate else enum false fn fo
     let loop match mod move mut pub ref return self Self static struct super trait true type \
     unsafe use where while";
 
-/// The tokens of each line, a Python listing's (`python`) or Rust's.
-pub fn lex_lines(lines: &[String], python: bool) -> Vec<Vec<Token>> {
-    let mut open_string = false;
-    lines
-        .iter()
-        .map(|line| {
-            let (tokens, still_open) = lex_line(line, python, open_string);
-            open_string = still_open;
-            tokens
-        })
-        .collect()
+/// Each line highlighted, a Python listing's (`python`) or Rust's.
+pub fn lex_lines(lines: &[String], python: bool) -> Vec<Line> {
+    let mut open = false;
+    lines.iter().map(|line| lex_line(line, python, &mut open)).collect()
 }
 
-/// The tokens of one line, and whether a Rust string is still open at its
-/// end.
-pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool) {
+/// One line highlighted; `open` says whether a Rust string is open at its
+/// start, and then at its end.
+pub fn lex_line(line: &str, python: bool, open: &mut bool) -> Line {
     let chars: Vec<char> = line.chars().collect();
-    let mut tokens: Vec<Token> = Vec::new();
-    let mut push = |kind: Kind, text: &[char]| match tokens.last_mut() {
-        Some(last) if last.kind == kind => last.text.extend(text),
-        _ if text.is_empty() => {}
-        _ => tokens.push(Token { kind, text: text.iter().collect() }),
-    };
+    let mut lexed = Line::with_capacity(chars.len());
     // Where a string that opens at `from` (just after its quote) ends.
     let string_end = |from: usize, quote: char| {
         let mut i = from;
@@ -110,51 +82,35 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
         from + chars[from..].iter().take_while(|&&c| keep(c)).count()
     };
     let mut i = 0;
-    if in_string {
-        let (end, closed) = string_end(0, '"');
-        push(Kind::Str, &chars[..end]);
-        if !closed {
-            return (tokens, true);
-        }
-        i = end;
-    }
     while i < chars.len() {
         let ch = chars[i];
-        let quote_at = |at: usize| match chars.get(at) {
+        let word_end = run_end(i, |c| c.is_alphanumeric() || c == '_');
+        let word: String = chars[i..word_end].iter().collect();
+        // A string, perhaps after a prefix: b'..', r"..", f'..' and the like.
+        let at =
+            if ["b", "r", "f", "u", "br", "rb"].contains(&word.as_str()) { word_end } else { i };
+        let quote = match chars.get(at) {
             Some('"') => Some('"'),
             Some('\'') if python || char_literal(at) => Some('\''),
             _ => None,
         };
-        // A string, perhaps after a prefix: b'..', r"..", f'..' and the like.
-        let word_end = run_end(i, |c| c.is_alphanumeric() || c == '_');
-        let prefix: String = chars[i..word_end].iter().collect();
-        let quote = match ch {
-            '"' | '\'' => quote_at(i).map(|q| (i, q)),
-            _ if ["b", "r", "f", "u", "br", "rb"].contains(&prefix.as_str()) => {
-                quote_at(word_end).map(|q| (word_end, q))
-            }
-            _ => None,
-        };
-        if (python && ch == '#') || (!python && ch == '/' && chars.get(i + 1) == Some(&'/')) {
-            push(Kind::Comment, &chars[i..]);
-            break;
-        } else if let Some((at, quote)) = quote {
+        let (kind, end) = if *open && i == 0 {
+            let (end, closed) = string_end(0, '"');
+            *open = !closed;
+            (Kind::Str, end)
+        } else if (python && ch == '#') || (!python && chars[i..].starts_with(&['/', '/'])) {
+            (Kind::Comment, chars.len())
+        } else if let Some(quote) = quote {
             let (end, closed) = string_end(at + 1, quote);
-            push(Kind::Str, &chars[i..end]);
-            if !closed && !python && quote == '"' {
-                return (tokens, true);
-            }
-            i = end;
+            *open = !closed && !python && quote == '"';
+            (Kind::Str, end)
         } else if ch.is_ascii_digit() {
             let end = run_end(i, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             // `1..2` is a range, not a number with two points.
             let range = chars[i..end].windows(2).position(|w| w == ['.', '.']);
-            let end = range.map_or(end, |at| i + at);
-            push(Kind::Number, &chars[i..end]);
-            i = end;
+            (Kind::Number, range.map_or(end, |at| i + at))
         } else if ch.is_alphabetic() || ch == '_' {
-            let (end, word) = (word_end, prefix);
-            let next = chars.get(end).copied();
+            let next = chars.get(word_end).copied();
             let has = |words: &str| words.split_whitespace().any(|w| w == word);
             let kind = match (python, next) {
                 (true, _) if has(PYTHON_KEYWORDS) => Kind::Keyword,
@@ -165,15 +121,14 @@ pub fn lex_line(line: &str, python: bool, in_string: bool) -> (Vec<Token>, bool)
                 _ if word.starts_with(|c: char| c.is_ascii_uppercase()) => Kind::Type,
                 _ => Kind::Plain,
             };
-            let end = end + usize::from(kind == Kind::Builtin && !python);
-            push(kind, &chars[i..end]);
-            i = end;
+            (kind, word_end + usize::from(kind == Kind::Builtin && !python))
         } else {
-            push(Kind::Plain, &chars[i..i + 1]);
-            i += 1;
-        }
+            (Kind::Plain, i + 1)
+        };
+        lexed.extend(chars[i..end].iter().map(|&c| (c, kind)));
+        i = end;
     }
-    (tokens, false)
+    lexed
 }
 
 #[cfg(test)]
@@ -181,9 +136,7 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str, python: bool) -> Vec<(Kind, String)> {
-        let tokens = lex_line(line, python, false).0.into_iter();
-        let coloured = tokens.filter(|t| t.kind != Kind::Plain);
-        coloured.map(|t| (t.kind, t.text)).collect()
+        runs(&lex_line(line, python, &mut false)).filter(|run| run.0 != Kind::Plain).collect()
     }
 
     #[test]
@@ -211,9 +164,8 @@ mod tests {
         assert_eq!(kinds("x == b'0'", false), [(Kind::Str, "b'0'".to_string())]);
         let lines = ["f(\"one \\".to_string(), "two\", 3)".to_string()];
         let lexed = lex_lines(&lines, false);
-        assert_eq!(lexed[1][0].kind, Kind::Str);
-        assert_eq!(lexed[1][0].text, "two\"");
-        assert_eq!(lexed[1].last().map(|t| t.kind), Some(Kind::Plain));
+        assert_eq!(runs(&lexed[1]).next(), Some((Kind::Str, "two\"".to_string())));
+        assert_eq!(lexed[1].last().map(|c| c.1), Some(Kind::Plain));
     }
 
     #[test]

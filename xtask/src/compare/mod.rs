@@ -47,10 +47,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     }
     if args.has("--check") {
         let listings = args.value("--listings").map(Path::new);
-        let mut all = Vec::new();
-        for program in PROGRAMS {
-            all.extend(problems(program.name, listings)?);
-        }
+        let all = PROGRAMS.map(|program| problems(program.name, listings));
+        let all = all.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
         if all.is_empty() {
             out("compare --check: the annotations of all 6 crates are in order\n");
             return Ok(());
@@ -123,14 +121,17 @@ pub fn render_markdown(groups: &[Group]) -> String {
     out
 }
 
-/// A crate's README, and the line-by-line section in it, if it has one.
-fn readme(krate: &str) -> Result<(PathBuf, String, Option<String>), TaskError> {
+/// A crate's README: its path, and its text before, between and after the
+/// markers of its line-by-line section (every crate's README has them).
+fn readme(krate: &str) -> Result<(PathBuf, [String; 3]), TaskError> {
     let path = workspace::root().join(format!("crates/{krate}/README.md"));
     let text = workspace::read(&path)?;
-    let after = text.split_once(TABLE_BEGIN).map(|(_, after)| after);
-    let table = after.and_then(|after| after.split_once(TABLE_END));
-    let table = table.map(|(table, _)| table.trim_start_matches('\n').to_string());
-    Ok((path, text, table))
+    let (before, rest) = text.split_once(TABLE_BEGIN).unwrap_or((&text, ""));
+    let Some((table, after)) = rest.split_once(TABLE_END) else {
+        let markers = format!("`{TABLE_BEGIN}` … `{TABLE_END}`");
+        return Err(TaskError::failed(format!("{}: no {markers}", path.display())));
+    };
+    Ok((path, [before, table, after].map(String::from)))
 }
 
 /// Problems with the annotations of one crate, as readable lines.
@@ -151,12 +152,10 @@ fn problems(krate: &str, listings: Option<&Path>) -> Result<Vec<String>, TaskErr
             ));
         }
     }
-    match readme(krate)?.2 {
-        None => found.push(format!("crates/{krate}/README.md: no compare table between the markers")),
-        Some(table) if table != render_markdown(&groups) => found.push(format!(
+    if readme(krate)?.1[1].trim_start_matches('\n') != render_markdown(&groups) {
+        found.push(format!(
             "crates/{krate}/README.md: the compare table is out of date (run `cargo xtask compare --update-readmes`)"
-        )),
-        Some(_) => {}
+        ));
     }
     if let Some(dir) = listings {
         let listing = dir.join(program(krate)?.listing);
@@ -187,19 +186,13 @@ fn problems(krate: &str, listings: Option<&Path>) -> Result<Vec<String>, TaskErr
 /// markers.
 fn update_readmes() -> Result<(), TaskError> {
     for program in PROGRAMS {
-        let krate = program.name;
-        let (path, readme, _) = readme(krate)?;
-        let table = render_markdown(&groups_of(krate)?);
-        let (before, after) = readme.split_once(TABLE_BEGIN).ok_or_else(|| {
-            TaskError::failed(format!(
-                "{}: no `{TABLE_BEGIN}` to write the table after",
-                path.display()
-            ))
-        })?;
-        let after = after.split_once(TABLE_END).map_or("\n", |(_, rest)| rest);
-        let updated = format!("{before}{TABLE_BEGIN}\n{table}{TABLE_END}{after}");
-        if updated != readme {
-            workspace::write(&path, &updated)?;
+        let (path, [before, table, after]) = readme(program.name)?;
+        let current = render_markdown(&groups_of(program.name)?);
+        if table != format!("\n{current}") {
+            workspace::write(
+                &path,
+                &format!("{before}{TABLE_BEGIN}\n{current}{TABLE_END}{after}"),
+            )?;
             out(&format!("updated {}\n", path.display()));
         }
     }

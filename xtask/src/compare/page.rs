@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::groups::{groups_of, Group};
-use super::highlight::{Kind, Token};
-use super::terminal::{lex_groups, soft_breaks};
-use crate::pairings::PROGRAMS;
-use crate::text::{escape, width};
+use super::highlight::{runs, Kind};
+use super::terminal::{lex_groups, line_width, soft_breaks};
+use crate::pairings::{Program, PROGRAMS};
+use crate::text::escape;
 use crate::{workspace, TaskError};
 
 const STYLE: &str = include_str!("page.css");
@@ -34,43 +34,46 @@ pub fn write_pages(dir: &Path) -> Result<PathBuf, TaskError> {
         let readme = workspace::read(&workspace::root().join(format!("crates/{krate}/README.md")))?;
         // The same section in each language of the README, Chinese first.
         let differences = [
-            ("zh-CN", "中文", subsection(&readme, "中文", "与教程的不同")),
-            ("en", "English", subsection(&readme, "English", "Differences from the tutorial")),
+            subsection(&readme, "中文", "与教程的不同"),
+            subsection(&readme, "English", "Differences from the tutorial"),
         ];
-        let page = crate_page(krate, listing, &groups, &differences);
+        let page = crate_page(program, &groups, differences);
         workspace::write(&dir.join(format!("{krate}.html")), &page)?;
-        let lines = groups.iter().map(|g| g.python.len()).sum::<usize>();
+        let (count, lines) = (groups.len(), groups.iter().map(|g| g.python.len()).sum::<usize>());
         let _ = writeln!(
             rows,
-            "<tr><td><a href=\"{krate}.html\">{}</a></td><td>{}</td><td>{}</td><td>{lines}</td></tr>",
-            escape(krate),
-            escape(listing),
-            groups.len()
+            "<tr><td><a href=\"{krate}.html\">{krate}</a></td><td>{listing}</td><td>{count}</td><td>{lines}</td></tr>",
         );
     }
+    // The index: the six crates, each beside its listing.
+    let mut html = head("逐行对照 · Line by line", None);
+    let _ = write!(
+        html,
+        "<header>\n<h1>Python \u{21c4} Rust 逐行对照</h1>\n\
+         <p>教程的六个 Python 清单，每一行旁边是做同一件事的 Rust。</p>\n\
+         <p lang=\"en\">The tutorial's six Python listings, each line beside the Rust that does its job.</p>\n\
+         </header>\n<main class=\"index\">\n<table>\n<thead><tr><th>Rust crate</th>\
+         <th>Python 清单 · listing</th><th>组 · groups</th><th>行 · lines</th></tr></thead>\n<tbody>\n\
+         {rows}</tbody>\n</table>\n</main>\n{FOOTER}</body>\n</html>\n"
+    );
     let index = dir.join("index.html");
-    workspace::write(&index, &index_page(&rows))?;
+    workspace::write(&index, &html)?;
     Ok(index)
 }
 
 /// The top of a page, up to its navigation: `current` is the crate shown.
 fn head(title: &str, current: Option<&str>) -> String {
-    let mut html = format!(
+    let nav = PROGRAMS.map(|program| match Some(program.name) == current {
+        true => format!(" <b aria-current=\"page\">{}</b>", program.name),
+        false => format!(" <a href=\"{0}.html\">{0}</a>", program.name),
+    });
+    format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
-         <nav><a href=\"index.html\">全部 · All</a>"
-    );
-    for program in PROGRAMS {
-        let krate = program.name;
-        if Some(krate) == current {
-            let _ = write!(html, " <b aria-current=\"page\">{krate}</b>");
-        } else {
-            let _ = write!(html, " <a href=\"{krate}.html\">{krate}</a>");
-        }
-    }
-    html.push_str("</nav>\n");
-    html
+         <nav><a href=\"index.html\">全部 · All</a>{}</nav>\n",
+        nav.concat()
+    )
 }
 
 const FOOTER: &str = "<footer>由 <code>cargo xtask compare --html</code> 生成 · made by \
@@ -81,10 +84,9 @@ const FOOTER: &str = "<footer>由 <code>cargo xtask compare --html</code> 生成
 /// between tokens. The run of spaces that lines a trailing comment up with
 /// its neighbours (the listings' tabs) is marked, so a narrow screen can
 /// close it up.
-fn code_line(tokens: &[Token], extra: &str) -> String {
-    let text: String = tokens.iter().map(|t| t.text.as_str()).collect();
-    let indent = text.len() - text.trim_start_matches(' ').len();
-    let breaks = soft_breaks(tokens);
+fn code_line(line: &[(char, Kind)], extra: &str) -> String {
+    let indent = line.iter().take_while(|c| c.0 == ' ').count();
+    let breaks = soft_breaks(line);
     let mut at = 0;
     let mut escaped = |text: &str| {
         let mut html = String::new();
@@ -98,13 +100,14 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
         html
     };
     let mut html = format!("<span class=\"l\"{extra} style=\"--i:{indent}\">");
-    for (index, token) in tokens.iter().enumerate() {
-        let before_comment = tokens.get(index + 1).is_some_and(|t| t.kind == Kind::Comment);
-        let body = token.text.trim_end_matches(' ');
-        let gap = &token.text[body.len()..];
+    let runs: Vec<(Kind, String)> = runs(line).collect();
+    for (index, (kind, text)) in runs.iter().enumerate() {
+        let before_comment = runs.get(index + 1).is_some_and(|run| run.0 == Kind::Comment);
+        let body = text.trim_end_matches(' ');
+        let gap = &text[body.len()..];
         let aligns = before_comment && (index > 0 || !body.is_empty()) && gap.len() >= 3;
-        let (body, gap) = if aligns { (body, gap) } else { (token.text.as_str(), "") };
-        let (class, body) = (token.kind.class_and_colour().0, escaped(body));
+        let (body, gap) = if aligns { (body, gap) } else { (text.as_str(), "") };
+        let (class, body) = (kind.class_and_colour().0, escaped(body));
         if class.is_empty() {
             html.push_str(&body);
         } else {
@@ -117,20 +120,14 @@ fn code_line(tokens: &[Token], extra: &str) -> String {
     html + "</span>"
 }
 
-/// The page of one crate; `differences` holds, per language, its `lang`,
-/// its name and the README's section.
-pub fn crate_page(
-    krate: &str,
-    listing: &str,
-    groups: &[Group],
-    differences: &[(&str, &str, &str)],
-) -> String {
+/// The page of one crate; `differences` holds the README's section in
+/// Chinese, then in English. Program and file names need no escaping.
+pub fn crate_page(program: &Program, groups: &[Group], differences: [&str; 2]) -> String {
     let lexed = lex_groups(groups);
-    let widths = lexed.iter().flat_map(|g| &g.0);
-    let widest = widths.map(|line| line.iter().map(|t| width(&t.text)).sum::<usize>()).max();
-    let (krate, listing) = (escape(krate), escape(listing));
+    let widest = lexed.iter().flat_map(|g| &g.0).map(|line| line_width(line)).max();
+    let (krate, listing) = (program.name, program.listing);
     let title = format!("{krate} \u{21c4} {listing} · 逐行对照 Line by line");
-    let mut html = head(&title, Some(&krate));
+    let mut html = head(&title, Some(krate));
     let _ = write!(
         html,
         "<header>\n<h1>{krate} <span class=\"arrow\">\u{21c4}</span> {listing}</h1>\n\
@@ -173,9 +170,10 @@ pub fn crate_page(
         "</main>\n<aside id=\"differences\">\n<h2>与教程的不同 \
          <span lang=\"en\">Differences from the tutorial</span></h2>\n",
     );
-    for (lang, language, section) in differences {
-        let _ =
-            writeln!(html, "<section lang=\"{}\">\n<h3>{}</h3>", escape(lang), escape(language));
+    for ((lang, language), section) in
+        [("zh-CN", "中文"), ("en", "English")].iter().zip(differences)
+    {
+        let _ = writeln!(html, "<section lang=\"{lang}\">\n<h3>{language}</h3>");
         if section.trim().is_empty() {
             html.push_str("<p>（无 · none）</p>\n");
         }
@@ -186,21 +184,6 @@ pub fn crate_page(
         html,
         "<p class=\"from\">摘自 <code>crates/{krate}/README.md</code> · from the crate's README</p>\n\
          </aside>\n</div>\n{FOOTER}<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
-    );
-    html
-}
-
-/// The index: the six crates, each beside its listing (`rows`).
-fn index_page(rows: &str) -> String {
-    let mut html = head("逐行对照 · Line by line", None);
-    let _ = write!(
-        html,
-        "<header>\n<h1>Python \u{21c4} Rust 逐行对照</h1>\n\
-         <p>教程的六个 Python 清单，每一行旁边是做同一件事的 Rust。</p>\n\
-         <p lang=\"en\">The tutorial's six Python listings, each line beside the Rust that does its job.</p>\n\
-         </header>\n<main class=\"index\">\n<table>\n<thead><tr><th>Rust crate</th>\
-         <th>Python 清单 · listing</th><th>组 · groups</th><th>行 · lines</th></tr></thead>\n<tbody>\n\
-         {rows}</tbody>\n</table>\n</main>\n{FOOTER}</body>\n</html>\n"
     );
     html
 }
@@ -225,48 +208,43 @@ pub fn subsection<'a>(readme: &'a str, part: &str, heading: &str) -> &'a str {
 /// column's heading as `data-label` (a narrow screen shows each row as a
 /// card); other lines as paragraphs.
 fn section_html(section: &str) -> String {
-    let mut html = String::new();
-    let mut paragraph: Vec<&str> = Vec::new();
-    let mut heads: Option<Vec<String>> = None;
+    let (mut html, mut paragraph, mut heads) = (String::new(), Vec::new(), None::<Vec<String>>);
     for line in section.lines().map(str::trim).chain([""]) {
-        let cells = line.strip_prefix('|').map(cells);
-        let is_rule = |cells: &Vec<String>| {
-            cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| "-: ".contains(ch)))
-        };
-        match (cells, &heads) {
+        match (line.strip_prefix('|').map(cells), &heads) {
             (Some(cells), None) => {
-                html.push_str("<table>\n<thead><tr>");
-                for cell in &cells {
-                    let _ = write!(html, "<th>{}</th>", inline(cell));
-                }
-                html.push_str("</tr></thead>\n<tbody>\n");
+                let row: String = cells.iter().map(|c| format!("<th>{}</th>", inline(c))).collect();
+                let _ = write!(html, "<table>\n<thead><tr>{row}</tr></thead>\n<tbody>\n");
                 heads = Some(cells);
             }
-            (Some(cells), Some(_)) if is_rule(&cells) => {}
+            // The rule under the headings.
+            (Some(cells), Some(_)) if cells.iter().all(|c| is_rule(c)) => {}
             (Some(cells), Some(heads)) => {
-                html.push_str("<tr>");
-                for (cell, head) in
-                    cells.iter().zip(heads.iter().chain(std::iter::repeat(&String::new())))
-                {
-                    let label = escape(&head.replace(['`', '*'], ""));
-                    let _ = write!(html, "<td data-label=\"{label}\">{}</td>", inline(cell));
-                }
-                html.push_str("</tr>\n");
+                let labels = heads.iter().map(|head| escape(&head.replace(['`', '*'], "")));
+                let labels = labels.chain(std::iter::repeat(String::new()));
+                let row = cells.iter().zip(labels).map(|(cell, label)| {
+                    format!("<td data-label=\"{label}\">{}</td>", inline(cell))
+                });
+                let _ = writeln!(html, "<tr>{}</tr>", row.collect::<String>());
             }
             (None, _) => {
                 if heads.take().is_some() {
                     html.push_str("</tbody>\n</table>\n");
                 }
-                if line.is_empty() && !paragraph.is_empty() {
+                if !line.is_empty() {
+                    paragraph.push(line);
+                } else if !paragraph.is_empty() {
                     let _ = writeln!(html, "<p>{}</p>", inline(&paragraph.join(" ")));
                     paragraph.clear();
-                } else if !line.is_empty() {
-                    paragraph.push(line);
                 }
             }
         }
     }
     html
+}
+
+/// Whether a cell is of the rule under a table's headings: `---`, `:-:`.
+fn is_rule(cell: &str) -> bool {
+    !cell.is_empty() && cell.chars().all(|ch| "-: ".contains(ch))
 }
 
 /// The cells of a table row (after its first `|`); `\|` is a `|` in a cell.
@@ -304,15 +282,15 @@ mod tests {
 
     #[test]
     fn code_lines_are_escaped_indented_and_mark_the_gap_before_a_comment() {
-        let (tokens, _) = lex_line("    if a<b:      #比较 <x>", true, false);
+        let line = lex_line("    if a<b:      #比较 <x>", true, &mut false);
         assert_eq!(
-            code_line(&tokens, ""),
+            code_line(&line, ""),
             "<span class=\"l\" style=\"--i:4\">    <span class=\"k\">if</span> a&lt;<wbr>b:\
              <span class=\"gap\">      </span><span class=\"c\">#比较 &lt;x&gt;</span></span>"
         );
-        let (tokens, _) = lex_line("f(a,'b c')", true, false);
+        let line = lex_line("f(a,'b c')", true, &mut false);
         assert_eq!(
-            code_line(&tokens, ""),
+            code_line(&line, ""),
             "<span class=\"l\" style=\"--i:0\">f(<wbr>a,\
              <span class=\"s\"><wbr>&#39;b c&#39;</span>)</span>"
         );
@@ -322,14 +300,10 @@ mod tests {
     fn a_page_has_one_row_per_group_and_the_differences_tables() {
         let groups = parse("// py: print('<hi>')\nfn main() {}\n// py: x = 1\nlet x = 1;\n");
         let differences = [
-            ("zh-CN", "中文", "| 甲 | 乙 |\n|---|---|\n| 丙 | 丁 |\n"),
-            (
-                "en",
-                "English",
-                "| a | b `x\\|y` |\n|---|---|\n| `<c>` | **d `e`** |\n\ntwo & three.\n",
-            ),
+            "| 甲 | 乙 |\n|---|---|\n| 丙 | 丁 |\n",
+            "| a | b `x\\|y` |\n|---|---|\n| `<c>` | **d `e`** |\n\ntwo & three.\n",
         ];
-        let page = crate_page("hello-server", "hello_server.py", &groups, &differences);
+        let page = crate_page(&crate::pairings::HELLO_SERVER, &groups, differences);
         assert_eq!(page.matches("<section class=\"g\"").count(), 2);
         assert!(page.contains("&#39;&lt;hi&gt;&#39;"));
         assert!(page.contains("<th>b <code>x|y</code></th>"), "{page}");

@@ -10,7 +10,7 @@ use std::io::IsTerminal as _;
 use std::process::{Command, Stdio};
 
 use super::groups::Group;
-use super::highlight::{chars, lex_lines, tokens, Kind, Token};
+use super::highlight::{lex_lines, runs, Kind, Line};
 use crate::harness::answer_of;
 use crate::text::Paint;
 use crate::text::{char_width, expand_tabs, pad, width};
@@ -26,19 +26,17 @@ const READABLE_RUST: usize = 44;
 /// What marks a continued line.
 pub const CONTINUED: &str = "\u{21aa} ";
 
-/// Lines of code, each as its tokens.
-pub type Lines = Vec<Vec<Token>>;
-
 /// The lines of each group, tabs expanded and highlighted: (Python, Rust).
-pub fn lex_groups(groups: &[Group]) -> Vec<(Lines, Lines)> {
+pub fn lex_groups(groups: &[Group]) -> Vec<(Vec<Line>, Vec<Line>)> {
     let lex = |lines: &[String], python| {
         lex_lines(&lines.iter().map(|l| expand_tabs(l)).collect::<Vec<_>>(), python)
     };
     groups.iter().map(|group| (lex(&group.python, true), lex(&group.rust, false))).collect()
 }
 
-fn text_width(tokens: &[Token]) -> usize {
-    tokens.iter().map(|t| width(&t.text)).sum()
+/// The display width of a line of code.
+pub fn line_width(line: &[(char, Kind)]) -> usize {
+    line.iter().map(|c| char_width(c.0)).sum()
 }
 
 /// The view, fitted to `total` display columns (kept within 60..=240):
@@ -48,9 +46,9 @@ fn text_width(tokens: &[Token]) -> usize {
 pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint: Paint) -> String {
     let total = total.clamp(MIN_COLUMNS, MAX_COLUMNS);
     let lexed = lex_groups(groups);
-    let widest = lexed.iter().flat_map(|g| &g.0).map(|l| text_width(l)).max().unwrap_or(0);
-    let painted = |tokens: &[Token]| -> String {
-        tokens.iter().map(|t| paint.paint(t.kind.class_and_colour().1, &t.text)).collect()
+    let widest = lexed.iter().flat_map(|g| &g.0).map(|l| line_width(l)).max().unwrap_or(0);
+    let painted = |line: &[(char, Kind)]| -> String {
+        runs(line).map(|(kind, text)| paint.paint(kind.class_and_colour().1, &text)).collect()
     };
     let prose =
         |text: &str, code| wrap_text(text, total).into_iter().map(move |l| paint.paint(code, &l));
@@ -80,7 +78,7 @@ pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint:
             for row in 0..python.len().max(rust.len()) {
                 let l = python.get(row).map_or(&[][..], Vec::as_slice);
                 let r = rust.get(row).map_or(&[][..], Vec::as_slice);
-                let gap = " ".repeat(left.saturating_sub(text_width(l)));
+                let gap = " ".repeat(left.saturating_sub(line_width(l)));
                 lines.push(format!("{}{gap} {bar} {}", painted(l), painted(r)));
             }
         }
@@ -100,7 +98,7 @@ pub fn render(krate: &str, listing: &str, groups: &[Group], total: usize, paint:
 /// A column's lines fitted to `columns`: a line that fits stays whole, a
 /// longer one wraps between tokens; with `reflow` (Rust), a run of comment
 /// lines with a line too long is one sentence, reflowed to the width.
-fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
+fn fit(lines: &[Line], columns: usize, reflow: bool) -> Vec<Line> {
     let mut fitted = Vec::new();
     let mut at = 0;
     while at < lines.len() {
@@ -111,13 +109,12 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
         at += block.len();
         match lead {
             Some((indent, marker))
-                if block.iter().any(|l| text_width(l) > columns)
+                if block.iter().any(|l| line_width(l) > columns)
                     && columns > indent + marker.len() + 20 =>
             {
                 let mut sentence = String::new();
                 for line in block {
-                    let words: String =
-                        chars(line)[indent + marker.len()..].iter().map(|c| c.0).collect();
+                    let words: String = line[indent + marker.len()..].iter().map(|c| c.0).collect();
                     let wide = |c: Option<char>| c.is_some_and(|c| char_width(c) == 2);
                     // Chinese runs on from line to line; words are apart.
                     let cjk = wide(sentence.chars().last()) && wide(words.trim().chars().next());
@@ -126,18 +123,14 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
                     }
                     sentence.push_str(words.trim());
                 }
-                let sentence: Vec<(char, Kind)> =
-                    sentence.chars().map(|c| (c, Kind::Comment)).collect();
+                let sentence: Line = sentence.chars().map(|c| (c, Kind::Comment)).collect();
+                // Each piece under the first line's indentation and marker.
+                let lead = block[0][..indent + marker.len()].iter().chain([&(' ', Kind::Comment)]);
                 for piece in wrap(&sentence, columns - indent - marker.len() - 1, "") {
-                    let lead = format!("{}{marker} ", " ".repeat(indent));
-                    let kinds = lead
-                        .chars()
-                        .enumerate()
-                        .map(|(i, c)| (c, if i < indent { Kind::Plain } else { Kind::Comment }));
-                    fitted.push(tokens(kinds.chain(piece)));
+                    fitted.push(lead.clone().copied().chain(piece).collect());
                 }
             }
-            _ => fitted.extend(block.iter().flat_map(|line| wrap_tokens(line, columns))),
+            _ => fitted.extend(block.iter().flat_map(|line| wrap(line, columns, CONTINUED))),
         }
     }
     fitted
@@ -145,13 +138,12 @@ fn fit(lines: &[Vec<Token>], columns: usize, reflow: bool) -> Lines {
 
 /// A line that is only a comment with words in it: its indentation and
 /// its marker (`//`, `///` or `//!`).
-fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
-    let (comment, before) = line.split_last()?;
-    let marker = ["///", "//!", "//"].into_iter().find(|m| comment.text.starts_with(m))?;
-    let words = !comment.text[marker.len()..].trim().is_empty();
-    let blank = before.iter().all(|t| t.text.trim().is_empty());
-    let indent = before.iter().map(|t| t.text.len()).sum();
-    (comment.kind == Kind::Comment && words && blank).then_some((indent, marker))
+fn comment_lead(line: &[(char, Kind)]) -> Option<(usize, &'static str)> {
+    let indent = line.iter().take_while(|c| c.0 == ' ').count();
+    let text: String = line[indent..].iter().map(|c| c.0).collect();
+    let marker = ["///", "//!", "//"].into_iter().find(|m| text.starts_with(m))?;
+    let comment = line[indent..].iter().all(|c| c.1 == Kind::Comment);
+    (comment && !text[marker.len()..].trim().is_empty()).then_some((indent, marker))
 }
 
 /// A line of code wrapped to `columns`. Breaks fall at spaces and between
@@ -159,20 +151,15 @@ fn comment_lead(line: &[Token]) -> Option<(usize, &'static str)> {
 /// string; a string or comment is broken at a space or between Chinese
 /// characters first, and anything is broken only where nothing else fits.
 /// Each continued line keeps the line's indentation (where it leaves room)
-/// and starts with [`CONTINUED`].
-pub fn wrap_tokens(line: &[Token], columns: usize) -> Lines {
-    wrap(&chars(line), columns, CONTINUED).into_iter().map(tokens).collect()
-}
-
-/// The pieces of a line, each continued one marked with `continued`.
-fn wrap(chars: &[(char, Kind)], columns: usize, continued: &str) -> Vec<Vec<(char, Kind)>> {
+/// and starts with `continued` ([`CONTINUED`] in code).
+fn wrap(chars: &[(char, Kind)], columns: usize, continued: &str) -> Vec<Line> {
     if columns == 0 || chars.iter().map(|c| char_width(c.0)).sum::<usize>() <= columns {
         return vec![chars.to_vec()];
     }
     let (indent, marker) = (chars.iter().take_while(|c| c.0 == ' ').count(), width(continued));
     // Deep indentation gives way before the code does.
     let keep = if columns >= indent + marker + 12 { indent } else { 0 };
-    let mut pieces: Vec<Vec<(char, Kind)>> = Vec::new();
+    let mut pieces: Vec<Line> = Vec::new();
     let mut start = 0;
     while start < chars.len() {
         let mut piece = Vec::new();
@@ -252,15 +239,14 @@ fn break_quality(chars: &[(char, Kind)], at: usize) -> u8 {
 /// For each character of a line, whether a line may break just before it
 /// between two code tokens (not at a space, where a browser breaks anyway,
 /// and never inside a word or a string): where a page puts `<wbr>`.
-pub fn soft_breaks(line: &[Token]) -> Vec<bool> {
-    let chars = chars(line);
-    (0..chars.len()).map(|at| at > 0 && break_quality(&chars, at) == 2).collect()
+pub fn soft_breaks(line: &[(char, Kind)]) -> Vec<bool> {
+    (0..line.len()).map(|at| at > 0 && break_quality(line, at) == 2).collect()
 }
 
 /// Prose wrapped to `columns` at spaces, or between Chinese characters
 /// (words longer than a line are cut).
 pub fn wrap_text(text: &str, columns: usize) -> Vec<String> {
-    let chars: Vec<(char, Kind)> = text.chars().map(|c| (c, Kind::Comment)).collect();
+    let chars: Line = text.chars().map(|c| (c, Kind::Comment)).collect();
     let pieces = wrap(&chars, columns, CONTINUED).into_iter();
     let lines = pieces.map(|piece| piece.into_iter().map(|c| c.0).collect::<String>());
     lines.map(|line| line.replacen(CONTINUED, "", 1).trim_start().to_string()).collect()
@@ -280,29 +266,23 @@ pub fn columns() -> usize {
 }
 
 /// Asks the terminal its width. Interactive shells do not export COLUMNS,
-/// so the answer comes from `stty size` or `tput cols` reading the
-/// terminal itself (Unix), or from `mode con` (Windows).
+/// so the answer comes from `stty size` reading the terminal itself (Unix:
+/// rows, then columns), or from `mode con` (Windows: lines, then columns;
+/// the labels are translated).
 fn ask_terminal() -> Option<usize> {
-    let ask = |program: &str, args: &[&str], nth: usize| -> Option<usize> {
-        let mut command = Command::new(program);
-        command.args(args);
-        let answer = if cfg!(windows) {
-            answer_of(command, Stdio::null(), Stdio::null())
-        } else {
-            // The tool asks the terminal on its stdin or stderr; stdout is
-            // the pipe its answer comes back on.
-            let terminal =
-                std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
-            answer_of(command, terminal.try_clone().ok()?.into(), terminal.into())
-        };
-        nth_number(&answer?, nth).filter(|&columns| columns > 0)
+    let answer = if cfg!(windows) {
+        let mut mode = Command::new("mode");
+        mode.arg("con");
+        answer_of(mode, Stdio::null(), Stdio::null())
+    } else {
+        // stty asks the terminal on its stdin; stdout is the pipe its
+        // answer comes back on.
+        let terminal = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
+        let mut stty = Command::new("stty");
+        stty.arg("size");
+        answer_of(stty, terminal.try_clone().ok()?.into(), terminal.into())
     };
-    if cfg!(windows) {
-        // `mode con`: lines, then columns (the labels are translated).
-        return ask("mode", &["con"], 1);
-    }
-    // `stty size`: rows, then columns; `tput cols`: columns.
-    ask("stty", &["size"], 1).or_else(|| ask("tput", &["cols"], 0))
+    nth_number(&answer?, 1).filter(|&columns| columns > 0)
 }
 
 /// The `n`th (0-based) whole number in a tool's answer.
@@ -321,9 +301,8 @@ mod tests {
     }
 
     fn wrapped(line: &str, python: bool, columns: usize) -> Vec<String> {
-        let (tokens, _) = lex_line(line, python, false);
-        let pieces = wrap_tokens(&tokens, columns).into_iter();
-        pieces.map(|piece| piece.into_iter().map(|t| t.text).collect()).collect()
+        let pieces = wrap(&lex_line(line, python, &mut false), columns, CONTINUED).into_iter();
+        pieces.map(|piece| piece.into_iter().map(|c| c.0).collect()).collect()
     }
 
     #[test]
@@ -397,10 +376,10 @@ mod tests {
         ]
         .map(String::from)
         .into();
-        let tokens = lex_lines(&lines, false);
+        let lexed = lex_lines(&lines, false);
         let shown = |columns| -> Vec<String> {
-            let fitted = fit(&tokens, columns, true).into_iter();
-            fitted.map(|l| l.into_iter().map(|t| t.text).collect()).collect()
+            let fitted = fit(&lexed, columns, true).into_iter();
+            fitted.map(|l| l.into_iter().map(|c| c.0).collect()).collect()
         };
         assert_eq!(shown(80), lines, "each line fits: none is touched");
         let reflowed = shown(44);
