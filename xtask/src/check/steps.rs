@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use listing_support::builtins::bytes_repr;
 
 use super::{Check, Failed, Waited, OURS, STEP, THEIRS};
-use crate::harness::{find, occurrences, Printed};
+use crate::harness::{occurrences, Printed};
 use crate::out;
 use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
 
@@ -166,16 +166,18 @@ fn not_listening(check: &Check) -> Failed {
 /// Waits until the side prints `text` after what earlier expectations
 /// matched; on failure, what it printed instead.
 fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
-    let (cursor, needle) = (check.sides[side].cursor, text.as_bytes().to_vec());
-    let found =
-        move |printed: &Printed| find(printed.stdout.get(cursor..).unwrap_or_default(), &needle);
-    let waited = check.wait(side, STEP, |printed| found(printed).is_some());
+    let cursor = check.sides[side].cursor;
+    let prompt = prompt_of(check, side).as_bytes();
+    let end = move |printed: &[u8]| {
+        find_around(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
+    };
+    let waited = check.wait(side, STEP, |printed| end(&printed.stdout).is_some());
     let printed =
         check.sides[side].process.as_ref().map(|process| process.stdout()).unwrap_or_default();
     let got = printed.get(cursor..).unwrap_or_default().to_vec();
-    match (waited, find(&got, text.as_bytes())) {
-        (Waited::Done, Some(at)) => {
-            check.sides[side].cursor = cursor + at + text.len();
+    match (waited, end(&printed)) {
+        (Waited::Done, Some(end)) => {
+            check.sides[side].cursor = cursor + end;
             Ok(())
         }
         (Waited::Stopped(why), _) => Err(why.to_string().into()),
@@ -186,12 +188,35 @@ fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     }
 }
 
-/// Waits for the side's next prompt, then types `line`.
-fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
+/// Where `needle` ends in `haystack`, found whole or with the other
+/// thread's prompt between two of its pieces: Python writes each piece of
+/// a `print` apart when unbuffered, and `input()` may prompt in between.
+fn find_around(haystack: &[u8], needle: &[u8], prompt: &[u8]) -> Option<usize> {
+    (0..haystack.len()).find_map(|start| {
+        let (mut at, mut matched) = (start, 0);
+        while matched < needle.len() {
+            if matched > 0 && !prompt.is_empty() && haystack[at..].starts_with(prompt) {
+                at += prompt.len();
+            } else if haystack.get(at) == Some(&needle[matched]) {
+                (at, matched) = (at + 1, matched + 1);
+            } else {
+                return None;
+            }
+        }
+        Some(at)
+    })
+}
+
+/// What the side's program shows before each line it reads.
+fn prompt_of(check: &Check, side: usize) -> &'static str {
     let ours = check.pairing.program(check.role.other());
     let program = if side == THEIRS { Some(check.program) } else { ours };
-    let (prompt, count) =
-        (program.and_then(|p| p.prompt).unwrap_or_default(), check.sides[side].typed + 1);
+    program.and_then(|program| program.prompt).unwrap_or_default()
+}
+
+/// Waits for the side's next prompt, then types `line`.
+fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
+    let (prompt, count) = (prompt_of(check, side), check.sides[side].typed + 1);
     let prompted =
         move |printed: &Printed| occurrences(&printed.stdout, prompt.as_bytes()) >= count;
     if check.wait(side, STEP, prompted) != Waited::Done {
@@ -280,5 +305,23 @@ fn further(check: &mut Check) {
                 failed => failed,
             })
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_around;
+
+    #[test]
+    fn a_printed_line_is_found_across_a_prompt_between_its_pieces() {
+        let prompt = "请输入要发送的数据:".as_bytes();
+        let found = |haystack: &str, needle: &str| {
+            find_around(haystack.as_bytes(), needle.as_bytes(), prompt)
+        };
+        assert_eq!(found("接收到的数据为: 0\n", "接收到的数据为: 0\n"), Some(24));
+        let split = "请输入要发送的数据:接收到的数据为:请输入要发送的数据: 0\n";
+        assert_eq!(found(split, "接收到的数据为: 0\n"), Some(split.len()));
+        assert_eq!(found("接收到的数据为: 1\n", "接收到的数据为: 0\n"), None);
+        assert_eq!(find_around(b"b'GET'\n", b"GET", b""), Some(5));
     }
 }
