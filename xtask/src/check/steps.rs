@@ -318,7 +318,10 @@ mod tests {
         let found = |haystack: &str, needle: &str| {
             find_around(haystack.as_bytes(), needle.as_bytes(), prompt)
         };
-        assert_eq!(found("接收到的数据为: 0\n", "接收到的数据为: 0\n"), Some(24));
+        assert_eq!(
+            found("接收到的数据为: 0\n", "接收到的数据为: 0\n"),
+            Some("接收到的数据为: 0\n".len())
+        );
         let split = "请输入要发送的数据:接收到的数据为:请输入要发送的数据: 0\n";
         assert_eq!(found(split, "接收到的数据为: 0\n"), Some(split.len()));
         assert_eq!(found("接收到的数据为: 1\n", "接收到的数据为: 0\n"), None);
