@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::rows::{Place, Row};
-use super::strace::{preview, quoted, Call};
+use super::strace::preview;
 use crate::compare::terminal::wrap_text;
 use crate::harness::{self, find, Process, HANG_GUARD};
 use crate::text::{pad, width};
@@ -160,24 +160,6 @@ fn decode(time: f64, ip: &[u8], port: u32) -> Option<Packet> {
         payload: ip.get(at + header..ip.len().min(end as usize)).unwrap_or_default().to_vec(),
         peer_port: if source == port { target } else { source },
     })
-}
-
-/// What a call put on the wire, if anything, as a listing names the call:
-/// `.connect` (`connect`: a SYN), `.send` (a write to a socket: its bytes),
-/// `.close` (`shutdown`, or the close of a connected socket: a FIN).
-pub fn sent_by(call: &Call) -> Option<(&'static str, Vec<u8>)> {
-    let fd = call.args.first()?;
-    let failed = call.result.starts_with('-') && !call.result.contains("EINPROGRESS");
-    if failed || !["<TCP", "<UDP", "<socket:"].iter().any(|kind| fd.contains(kind)) {
-        return None;
-    }
-    match call.name.as_str() {
-        "connect" => Some((".connect", Vec::new())),
-        "shutdown" if call.args.get(1)? != "SHUT_RD" => Some((".close", Vec::new())),
-        "close" if fd.contains("->") => Some((".close", Vec::new())),
-        "write" | "send" | "sendto" => Some((".send", quoted(call.args.get(1)?)?.0)),
-        _ => None,
-    }
 }
 
 /// What a diagram shows besides the packets.

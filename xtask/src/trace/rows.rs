@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::Command;
 
-use super::packets::sent_by;
-use super::strace::{self, Call};
+use super::strace::{self, sent_by, Call};
 use crate::compare::groups::Group;
 use crate::harness::{run_to_end, HANG_GUARD};
 use crate::TaskError;
@@ -41,7 +40,7 @@ pub struct Cell {
     /// The writes in a row to one fd that the last entry of `calls` stands
     /// for: the fd, how many, and the bytes they wrote.
     writes: Option<(String, usize, Vec<u8>)>,
-    /// What the calls shown put on the wire, in order (`packets::sent_by`).
+    /// What the calls shown put on the wire, in order (`strace::sent_by`).
     pub sent: Vec<(&'static str, Vec<u8>)>,
 }
 

@@ -311,6 +311,24 @@ fn cut(text: &str, limit: usize) -> String {
     }
 }
 
+/// What a call put on the wire, if anything, as a listing names the call:
+/// `.connect` (`connect`: a SYN), `.send` (a write to a socket: its bytes),
+/// `.close` (`shutdown`, or the close of a connected socket: a FIN).
+pub fn sent_by(call: &Call) -> Option<(&'static str, Vec<u8>)> {
+    let fd = call.args.first()?;
+    let failed = call.result.starts_with('-') && !call.result.contains("EINPROGRESS");
+    if failed || !["<TCP", "<UDP", "<socket:"].iter().any(|kind| fd.contains(kind)) {
+        return None;
+    }
+    match call.name.as_str() {
+        "connect" => Some((".connect", Vec::new())),
+        "shutdown" if call.args.get(1)? != "SHUT_RD" => Some((".close", Vec::new())),
+        "close" if fd.contains("->") => Some((".close", Vec::new())),
+        "write" | "send" | "sendto" => Some((".send", quoted(call.args.get(1)?)?.0)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
