@@ -87,9 +87,10 @@ pub fn measure(settings: &Settings, sides: &Sides) -> Result<(String, [Vec<f64>;
             progress(&format!("perf stat: {name}, {clients} clients"));
             match count(sides.start_server(side, program), settings, client, clients) {
                 Ok((load, threads, syscalls)) => {
-                    let completed = load.completed.max(1) as f64;
-                    cells[at][index].counted =
-                        Some((threads * 1000.0 / completed, syscalls / completed));
+                    // No request done (the client gave up): nothing to divide by.
+                    let completed = load.completed as f64;
+                    cells[at][index].counted = (load.completed > 0)
+                        .then(|| (threads * 1000.0 / completed, syscalls / completed));
                     cells[at][index].loads.push(load);
                 }
                 Err(why) => {
