@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Duration;
 
 use crate::support::{bin, python3, run, through_a_runner, Proc};
 
@@ -26,8 +27,12 @@ fn check(args: &[&str]) -> Option<Proc> {
             .args(["sh", "-c", up, "sh"])
             .arg(bin("xtask"));
         command.args(["check", "--no-build"]).args(args);
-        let mut ran = run(command, b"");
-        ran.wait_exit();
+        let mut ran = Proc::start(command);
+        ran.close_stdin();
+        // A check is bounded to a minute by design: the guard is above it.
+        if ran.try_wait_exit(Duration::from_secs(90)).is_none() {
+            ran.fail("check still running after 90 s");
+        }
         if !ran.stderr_text().starts_with("unshare:") {
             return Some(ran);
         }

@@ -19,6 +19,9 @@ pub const HELP: &str = include_str!("../help/check.txt");
 
 /// How long one step may take; the whole check stays within a minute.
 const STEP: Duration = Duration::from_secs(5);
+/// How long a program may take to get going (Python's start on a busy
+/// machine): a wait on one that has said nothing yet lasts until then.
+const START: Duration = Duration::from_secs(15);
 /// More than this on stdout while a step waits is a flood.
 const FLOOD: usize = 1 << 20;
 /// The two sides in [`Check::sides`].
@@ -117,6 +120,8 @@ pub struct Side {
     pub process: Option<Process>,
     pub cursor: usize,
     pub typed: usize,
+    /// When a wait on it may end at the soonest: its start, and [`START`].
+    pub young: Option<Instant>,
 }
 
 /// A check in progress: the reader's program and ours, and the verdicts.
@@ -241,7 +246,8 @@ impl Check {
         if side == OURS && self.role == Role::Client {
             process.wait_ready()?;
         }
-        self.sides[side] = Side { process: Some(process), cursor: 0, typed: 0 };
+        let young = Some(Instant::now() + START);
+        self.sides[side] = Side { process: Some(process), cursor: 0, typed: 0, young };
         Ok(())
     }
 
@@ -253,8 +259,11 @@ impl Check {
         timeout: Duration,
         done: impl Fn(&Printed) -> bool,
     ) -> Waited {
+        let young = self.sides[side].young;
         let Some(process) = self.sides[side].process.as_mut() else { return Waited::Ended };
-        let deadline = Instant::now() + timeout;
+        let young =
+            young.filter(|_| process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty()));
+        let deadline = young.into_iter().fold(Instant::now() + timeout, Instant::max);
         let mut cpu = (Instant::now(), crate::bench::linux::cpu_time(process.pid()));
         let stopped = loop {
             let slice =

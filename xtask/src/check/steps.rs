@@ -144,7 +144,8 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
 /// Starts our client against their server again while it is refused (their
 /// server does not listen yet) and a step's time is left.
 fn start_ours_against_theirs(check: &mut Check) -> Result<(), Failed> {
-    let deadline = Instant::now() + STEP;
+    let young = check.sides[THEIRS].young;
+    let deadline = young.into_iter().fold(Instant::now() + STEP, Instant::max);
     loop {
         check.start(OURS)?;
         let said = |printed: &Printed| !printed.stdout.is_empty() || !printed.stderr.is_empty();
@@ -242,7 +243,8 @@ fn browser_get(check: &mut Check) -> Result<(), Failed> {
 /// Connects to their server, again while nothing listens yet and their
 /// program still runs.
 fn connect(check: &mut Check) -> Result<TcpStream, Failed> {
-    let deadline = Instant::now() + STEP;
+    let young = check.sides[THEIRS].young;
+    let deadline = young.into_iter().fold(Instant::now() + STEP, Instant::max);
     loop {
         let running = check.sides[THEIRS].process.as_mut().is_some_and(|p| p.exited().is_none());
         match TcpStream::connect(&check.addr) {
