@@ -14,6 +14,12 @@ use crate::support::{bin, python3, run, through_a_runner, Proc};
 /// Runs `xtask check <args…>` in a network namespace of its own; `None`
 /// (with the reason printed) where no namespace can be made here.
 fn check(args: &[&str]) -> Option<Proc> {
+    in_namespace(&[], args)
+}
+
+/// `check(args)`, started by the command `before` (which ends by running
+/// the words after it) where one is given.
+fn in_namespace(before: &[String], args: &[&str]) -> Option<Proc> {
     if through_a_runner() || !cfg!(target_os = "linux") {
         eprintln!("skipped: the check's fixed ports need a Linux network namespace");
         return None;
@@ -25,6 +31,7 @@ fn check(args: &[&str]) -> Option<Proc> {
         command
             .args(unshare)
             .args(["sh", "-c", up, "sh"])
+            .args(before)
             .arg(bin("xtask"));
         command.args(["check", "--no-build"]).args(args);
         let mut ran = Proc::start(command);
@@ -288,6 +295,45 @@ fn a_hello_server_that_never_replies_is_caught_and_stopped() {
         return;
     };
     fails_with(&mut checked, "浏览器的请求", "秒内没有回复");
+}
+
+#[test]
+fn a_missing_file_a_missing_program_and_a_taken_port_stop_the_check() {
+    let missing = program("exists.py", "").with_file_name("tcp_clinet.py");
+    let missing = missing.to_string_lossy();
+    let mut words = python();
+    words.push(missing.to_string());
+    let mut args = vec!["tcp-client", "--"];
+    args.extend(words.iter().map(String::as_str));
+    let Some(mut checked) = check(&args) else {
+        return;
+    };
+    checked.assert_exit_code(1);
+    checked.assert_stdout_contains("检查停止了 / the check stopped: 找不到你的程序文件");
+    checked.assert_stdout_contains("tcp_client.py");
+
+    let Some(mut checked) = check(&["udp-client", "--", "pyhton3", "udp_client.py"]) else {
+        return;
+    };
+    checked.assert_exit_code(1);
+    checked.assert_stdout_contains("检查停止了 / the check stopped: 无法运行 pyhton3");
+
+    // A server in another terminal holds 8080: Python listens there, then
+    // becomes the check (the socket lives on in it).
+    let hold = "import os, socket, sys\n\
+                s = socket.create_server(('127.0.0.1', 8080))\n\
+                s.set_inheritable(True)\n\
+                os.execvp(sys.argv[1], sys.argv[1:])";
+    let mut before = python();
+    before.extend(["-c".to_string(), hold.to_string()]);
+    let Some(mut checked) = in_namespace(&before, &["hello-server", "--", "python3", "x.py"])
+    else {
+        return;
+    };
+    checked.assert_exit_code(1);
+    checked.assert_stdout_contains("127.0.0.1:8080 已被占用 / is taken");
+    checked.assert_stdout_contains("另一个终端里的服务器");
+    checked.assert_stdout_lacks("✓");
 }
 
 #[test]

@@ -441,6 +441,14 @@ impl Proc {
     }
 
     #[track_caller]
+    pub fn assert_stdout_contains(&self, needle: &str) {
+        self.assert_holds(
+            self.stdout_text().contains(needle),
+            format!("stdout lacks {needle:?}"),
+        );
+    }
+
+    #[track_caller]
     pub fn assert_stdout_ends_with(&self, tail: &str) {
         self.assert_holds(
             self.stdout_text().ends_with(tail),

@@ -2,6 +2,7 @@
 //! first character that differs; and, where the failure is a known
 //! mistake (the listings' own bugs, the common slips), a hint.
 
+use super::steps::visible;
 use super::Failed;
 use crate::pairings::Program;
 use crate::text::width;
@@ -45,21 +46,21 @@ const BY_STDERR: [(&str, &str); 7] = [
     ),
 ];
 
-/// Expected and got, one above the other, escaped, with `^` under the first
-/// difference; `got` from where it matches the start of `expected` longest
-/// (a prompt may come before what was meant).
+/// Expected and got, one above the other, escaped, with `^` under the
+/// first difference; `got` from the start of the line where it matches the
+/// start of `expected` longest (a prompt may come before what was meant).
 pub fn differs(expected: &[u8], got: &[u8]) -> String {
     let common = |at: usize| got[at..].iter().zip(expected).take_while(|(a, b)| a == b).count();
-    let start =
-        (0..got.len().min(4096)).max_by_key(|&at| (common(at), usize::MAX - at)).unwrap_or(0);
+    let starts = (0..got.len().min(4096)).filter(|&at| at == 0 || got[at - 1] == b'\n');
+    let start = starts.max_by_key(|&at| (common(at), usize::MAX - at)).unwrap_or(0);
     let same = if got.is_empty() { 0 } else { common(start) };
     let from = same.saturating_sub(30);
     let show = |bytes: &[u8]| {
-        let text: String = String::from_utf8_lossy(bytes).escape_debug().take(70).collect();
+        let text: String = String::from_utf8_lossy(bytes).chars().take(60).collect();
         if from > 0 {
-            format!("…{text}")
+            format!("…{}", visible(&text))
         } else {
-            text
+            visible(&text)
         }
     };
     let got_text = match got.is_empty() {

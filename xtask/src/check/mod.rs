@@ -83,6 +83,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         stderr: String::new(),
         held: None,
         ended: None,
+        halted: None,
         passed: Default::default(),
         started: Instant::now(),
     };
@@ -145,6 +146,9 @@ pub struct Check {
     pub held: Option<String>,
     /// How their program ended, where check saw it end or stopped it.
     ended: Option<String>,
+    /// Why the check cannot go on (their program cannot run, or the port
+    /// is taken), said once at the end: the steps after are not run.
+    pub halted: Option<String>,
     /// The tutorial's steps and the further ones: passed or not.
     passed: [Vec<bool>; 2],
     started: Instant,
@@ -160,6 +164,9 @@ impl Check {
         name: &str,
         run: impl FnOnce(&mut Check) -> Result<(), Failed>,
     ) -> bool {
+        if self.halted.is_some() {
+            return false;
+        }
         let started = Instant::now();
         let failed = match self.started.elapsed() > Duration::from_secs(55) {
             true => Some(Failed::Said("检查已用完 60 秒 / the check's minute is over".into())),
@@ -188,8 +195,18 @@ impl Check {
             for line in &tail[tail.len().saturating_sub(3)..] {
                 text.push_str(&format!("      stderr: {line}\n"));
             }
+            // Python could not find the file: nothing else will go better.
+            if stderr.contains("can't open file") {
+                let file = self.program.name.replace('-', "_");
+                let folder = if cfg!(windows) { r"D:\python\" } else { "~/python/" };
+                self.halted = Some(format!(
+                    "找不到你的程序文件：请写它的完整路径，例如 {folder}{file}.py\n  \
+                     (the file is not found: give its full path)"
+                ));
+            }
             let stderr = self.stderr.clone() + &stderr;
-            if let Some(hint) = hints::hint(self.program, name, failed, &stdout, &stderr) {
+            let hint = hints::hint(self.program, name, failed, &stdout, &stderr);
+            if let Some(hint) = hint.filter(|_| self.halted.is_none()) {
                 text.push_str(&format!("      提示 / hint: {hint}\n"));
             }
         }
@@ -215,19 +232,22 @@ impl Check {
     }
 
     /// Starts their program, or ours on the listing's address (a server of
-    /// ours ready once it says it listens). A server of theirs needs the
-    /// listing's port free: what holds it is named, with what to do.
+    /// ours ready once it says it listens). Where the listing's port is
+    /// taken, what holds it is named, with what to do.
     pub fn start(&mut self, side: usize) -> Result<(), Failed> {
+        // Whichever side is the server needs the listing's port free.
+        if (side == THEIRS) == (self.role == Role::Server) {
+            let bound = match self.pairing.name {
+                "udp" => UdpSocket::bind(&self.addr).map(drop),
+                _ => TcpListener::bind(&self.addr).map(drop),
+            };
+            if let Err(error) = bound {
+                self.halted = Some(port_taken(&self.addr, self.pairing.name == "udp", &error));
+                return Err(Failed::Said(format!("{} 已被占用 / is taken", self.addr)));
+            }
+        }
         let command = match side {
             THEIRS => {
-                let bound = match (self.role, self.pairing.name) {
-                    (Role::Client, _) => Ok(()),
-                    (_, "udp") => UdpSocket::bind(&self.addr).map(drop),
-                    _ => TcpListener::bind(&self.addr).map(drop),
-                };
-                bound.map_err(|error| {
-                    format!("{} 已被占用 / is taken: {error}\n      先停掉占着它的程序（多半是另一个终端里的服务器，按 Ctrl-C）/ stop what holds it", self.addr)
-                })?;
                 let mut command = Command::new(&self.command[0]);
                 // Python: each print at once (a pipe would hold it back),
                 // in UTF-8 (not the Windows code page).
@@ -242,7 +262,18 @@ impl Check {
                 command
             }
         };
-        let process = Process::start(command).map_err(|e| format!("无法运行 / cannot run: {e}"))?;
+        let process = match Process::start(command) {
+            Ok(process) => process,
+            Err(error) if side == THEIRS => {
+                // The harness's message ends with the OS's reason.
+                let (shown, why) =
+                    (&self.command[0], error.rsplit(": ").next().unwrap_or_default());
+                let said = format!("无法运行 {shown}：找不到这个程序？/ cannot run {shown}: {why}");
+                self.halted = Some(said);
+                return Err(Failed::Said(format!("无法运行 / cannot run {shown}")));
+            }
+            Err(error) => return Err(Failed::Said(error)),
+        };
         if side == OURS && self.role == Role::Client {
             process.wait_ready()?;
         }
@@ -301,6 +332,10 @@ impl Check {
     /// The verdict: exit 0 when every counted step passed.
     fn summary(&mut self) -> Result<(), TaskError> {
         self.restart();
+        if let Some(why) = self.halted.take() {
+            out(&format!("检查停止了 / the check stopped: {why}\n"));
+            return Err(TaskError::failed("检查没有做完 / the check did not finish"));
+        }
         let [(tutorial, of), (further, of_further)] = self
             .passed
             .each_ref()
@@ -319,6 +354,26 @@ impl Check {
             false => Ok(()),
         }
     }
+}
+
+/// Why the listing's port is taken: a program listening there (most often
+/// a server in another terminal), or the connections a server that just
+/// stopped had closed (TIME_WAIT: the listings set no SO_REUSEADDR).
+fn port_taken(addr: &str, udp: bool, error: &std::io::Error) -> String {
+    let listening = udp || std::net::TcpStream::connect(addr).is_ok();
+    let why = match listening {
+        true => {
+            "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
+                 (a program uses it, most likely a server in another terminal: stop it)"
+        }
+        false => {
+            "刚停止的服务器（或上一次检查）的连接还占着它，约一分钟后释放（TIME_WAIT）。\n  \
+                  等一分钟再检查；或者在 bind 之前加上这一行：\n    \
+                  s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n  \
+                  (held for a minute by a stopped server's connections: wait, or reuse it)"
+        }
+    };
+    format!("{addr} 已被占用 / is taken ({error})\n  {why}")
 }
 
 /// Whether a process used nearly all of a CPU since the last look, half a

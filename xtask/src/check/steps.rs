@@ -66,10 +66,15 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
         let passed = match describe(check, step) {
             Some(name) => check.step(false, &name, |check| play(check, step)),
             None => match play(check, step) {
+                // Why it cannot go on is said once, at the end.
+                Err(_) if check.halted.is_some() => false,
                 Err(failed) => check.step(false, "对方准备 / ours gets ready", |_| Err(failed)),
                 Ok(()) => true,
             },
         };
+        if check.halted.is_some() {
+            return;
+        }
         if !passed {
             return check.say("      （这一轮后面的步骤跳过 / the rest of this run is skipped）\n");
         }
@@ -79,7 +84,7 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
 /// A step's name, or `None` for ours getting ready before theirs starts,
 /// and for a server stopped or a pause.
 fn describe(check: &Check, step: Step) -> Option<String> {
-    let shown = |pieces: &[&str]| pieces.concat().trim_end_matches('\n').escape_debug().to_string();
+    let shown = |pieces: &[&str]| visible(pieces.concat().trim_end_matches('\n'));
     let (role, zh, en) = match step {
         Step::Start(role) => (role, "启动".to_string(), "starts".to_string()),
         Step::Prints(role, text) => (role, format!("打印「{}」", shown(text)), "prints it".into()),
@@ -280,12 +285,12 @@ fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed
             .and_then(|process| process.try_wait_exit(Duration::ZERO)),
     };
     let still = format!("{0} 秒后还在运行 / still running after {0} s", STEP.as_secs());
-    match status.ok_or(still)?.code() {
-        exited if code.is_none() || exited == code => Ok(()),
-        exited => {
-            Err(format!("以 {exited:?} 结束，不是 {code:?} / ended with {exited:?}, not {code:?}")
-                .into())
+    let status = status.ok_or(still)?;
+    match (status.code(), code) {
+        (exited, Some(code)) if exited != Some(code) => {
+            Err(format!("以 {status} 结束，不是 {code} / ended with {status}, not {code}").into())
         }
+        _ => Ok(()),
     }
 }
 
@@ -297,8 +302,15 @@ fn further(check: &mut Check) {
         if steps.iter().any(|step| matches!(step, Step::Start(role) if *role == part)) {
             check.restart();
         }
+        let (kept, no_server) = (check.stderr.len(), name.contains("没有服务器"));
         check.step(true, name, |check| {
             let failed = steps.iter().try_for_each(|&step| play(check, step));
+            // With no server, a client must say so (a traceback naming the
+            // refusal will do), not die of something else.
+            if no_server && failed.is_ok() && !says_refused(check) {
+                let said = "结束了，但没有说明连接失败 / it ended without saying the connection failed";
+                return Err(Failed::Said(said.into()));
+            }
             // A request held up behind a silent client: say so.
             failed.map_err(|failed| match failed {
                 Failed::Said(said) if check.silent.is_some() && said.contains("没有回复") => {
@@ -307,7 +319,36 @@ fn further(check: &mut Check) {
                 failed => failed,
             })
         });
+        // The refusal it was meant to meet is no error of the program's.
+        if no_server {
+            check.restart();
+            check.stderr.truncate(kept);
+        }
     }
+}
+
+/// Whether their program's output names a refused (or timed-out)
+/// connection, in English, Chinese or Windows' error number.
+fn says_refused(check: &Check) -> bool {
+    let Some(process) = check.sides[THEIRS].process.as_ref() else { return false };
+    let said = process.stderr_text() + &process.stdout_text();
+    ["refused", "拒绝", "timed out", "超时", "没有", "10061"].iter().any(|word| said.contains(word))
+}
+
+/// `text` with line ends, tabs and other control characters written as
+/// escapes (`\r\n`), and nothing else changed: a repr stays as Python
+/// printed it.
+pub fn visible(text: &str) -> String {
+    text.chars().fold(String::new(), |mut shown, ch| {
+        match ch {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            '\t' => shown.push_str("\\t"),
+            ch if ch.is_control() => shown.push_str(&format!("\\x{:02x}", u32::from(ch))),
+            ch => shown.push(ch),
+        }
+        shown
+    })
 }
 
 #[cfg(test)]
