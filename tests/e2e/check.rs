@@ -357,4 +357,20 @@ fn usage_errors_name_the_six_programs_and_exit_2() {
             ran.assert_stderr_contains(program);
         }
     }
+    // The slips: `--` forgotten, the file's name or the pairing's.
+    for (args, said) in [
+        (
+            &["tcp_client", "python3", "x.py"][..],
+            "cargo xtask check tcp-client -- python3 x.py",
+        ),
+        (&["tcp", "--", "x"], "did you mean tcp-client?"),
+        (&["chat_server.py", "--", "x"], "did you mean chat-server?"),
+        (&["udp", "--", "x"], "did you mean udp-server / udp-client?"),
+    ] {
+        let mut command = xtask();
+        command.args(args);
+        let mut ran = run(command, b"");
+        ran.assert_exit_code(2);
+        ran.assert_stderr_contains(said);
+    }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use xtask::{bench, check, compare, demo, out, trace, TaskError};
 
 const TASKS: &str = include_str!("help/tasks.txt");
+const TASK_NAMES: [&str; 5] = ["demo", "compare", "bench", "trace", "check"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,7 +28,14 @@ fn main() -> ExitCode {
     };
     let (message, code) = match outcome {
         Ok(()) => return ExitCode::SUCCESS,
-        Err(TaskError::Usage(message)) => (format!("{message}\n\n{TASKS}"), 2),
+        // A known task's usage error points to its own help, not the list.
+        Err(TaskError::Usage(message)) if !TASK_NAMES.contains(&task) => {
+            (format!("{message}\n\n{TASKS}"), 2)
+        }
+        Err(TaskError::Usage(message)) => (
+            format!("{message}\n`cargo xtask {task} --help` 介绍这个任务 / tells more about it"),
+            2,
+        ),
         Err(TaskError::Failed(message)) => (message, 1),
     };
     use std::io::Write;

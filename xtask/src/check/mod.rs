@@ -43,10 +43,20 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         out(HELP);
         return Ok(());
     }
-    let program = parsed.words[..].iter().find_map(|name| pairings::program(name));
-    let program = program
-        .filter(|_| parsed.words.len() == 1)
-        .ok_or_else(|| usage(&format!("要检查哪个程序？/ which program? {:?}", parsed.words)))?;
+    let program = match &parsed.words[..] {
+        [name] => pairings::program(name).ok_or_else(|| usage(&did_you_mean(name)))?,
+        [] => return Err(usage("要检查哪个程序？/ which program?")),
+        [name, ..] => {
+            let name = match &like(name)[..] {
+                [program] => program,
+                _ => "<program>",
+            };
+            let form = format!("cargo xtask check {name} -- {}", parsed.words[1..].join(" "));
+            return Err(usage(&format!(
+                "命令前面要写 `--` / put `--` before the command:\n  {form}"
+            )));
+        }
+    };
     if command.is_empty() {
         return Err(usage("`--` 后面写运行你的程序的命令 / after `--`, the command to run"));
     }
@@ -354,6 +364,22 @@ impl Check {
             false => Ok(()),
         }
     }
+}
+
+/// The usage error for a name that is none of the six.
+fn did_you_mean(name: &str) -> String {
+    match &like(name)[..] {
+        [] => format!("没有叫 {name:?} 的程序 / no program {name:?}"),
+        like => format!("没有这个程序，是说 {0} 吗？/ did you mean {0}?", like.join(" / ")),
+    }
+}
+
+/// The programs a name most likely means: `tcp_client.py` and `tcp` mean
+/// tcp-client, `chat` the two of its pairing.
+fn like(name: &str) -> Vec<&'static str> {
+    let name = name.trim_end_matches(".py").replace('_', "-").to_lowercase();
+    let programs = pairings::PROGRAMS.iter().map(|program| program.name);
+    programs.filter(|program| !name.is_empty() && program.starts_with(&name)).collect()
 }
 
 /// Why the listing's port is taken: a program listening there (most often
