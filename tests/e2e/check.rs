@@ -106,8 +106,11 @@ fn fails_with(checked: &mut Proc, step: &str, hint: &str) {
     let output = checked.stdout_text();
     let failed = step_of(&output, step);
     checked.assert_holds(failed.contains('✗'), format!("no ✗ at {step:?}"));
+    // A hint is wrapped to the terminal: its lines joined, with or
+    // without a space, hold it.
+    let lines: Vec<&str> = failed.lines().map(str::trim).collect();
     checked.assert_holds(
-        failed.contains(hint),
+        lines.join(" ").contains(hint) || lines.concat().contains(hint),
         format!("no hint {hint:?} under {step:?}:\n{failed}"),
     );
 }
@@ -229,6 +232,12 @@ fn the_published_tcp_client_fails_naming_s_and_web() {
         return;
     };
     fails_with(&mut checked, "你的程序读一行", "检查 host 和 port");
+    // Typed with the Chinese input method on: a full-width colon.
+    let wide = fixed.replace("'接收到的数据为:'", "'接收到的数据为：'");
+    let Some(mut checked) = check_python("tcp-client", false, "tcp_wide.py", &wide) else {
+        return;
+    };
+    fails_with(&mut checked, "你的程序打印", "你写的是全角（中文）的「：」");
 }
 
 #[test]
@@ -236,7 +245,7 @@ fn the_published_chat_server_fails_at_0_and_after_the_client_has_gone() {
     let Some(mut checked) = check_python("chat-server", true, "chat_server.py", CHAT_SERVER) else {
         return;
     };
-    fails_with(&mut checked, "你的程序以 0 结束", "send_data == '0'");
+    fails_with(&mut checked, "你的程序以 0 结束", "send_data=='0'");
     fails_with(&mut checked, "对方关闭后结束", "if not recvData: break");
     fails_with(&mut checked, "没有错误和 traceback", "删掉这一行");
     // Its bugs fixed, it passes, further steps too.

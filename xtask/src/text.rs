@@ -28,6 +28,56 @@ pub fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
 }
 
+/// `text` in lines of at most `columns` display columns (the first of
+/// at most `first`), broken at spaces and between wide characters, never
+/// inside a word or a piece of code (`s.settimeout(3)`), nor before a
+/// closing mark (`，` `）`); a `\n` in `text` always breaks. A word wider
+/// than a line gets a line of its own.
+pub fn wrap(text: &str, first: usize, columns: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for paragraph in text.split('\n') {
+        if !lines.last().is_some_and(String::is_empty) {
+            lines.push(String::new());
+        }
+        for unit in units(paragraph) {
+            let budget = if lines.len() == 1 { first } else { columns };
+            let Some(line) = lines.last_mut() else { break };
+            if !line.is_empty() && width(line) + width(unit) > budget {
+                lines.push(String::new());
+            }
+            let Some(line) = lines.last_mut() else { break };
+            if !(line.is_empty() && unit == " ") {
+                line.push_str(unit);
+            }
+        }
+    }
+    lines.iter_mut().for_each(|line| line.truncate(line.trim_end().len()));
+    lines
+}
+
+/// The pieces a line may break between: a run of narrow characters up to
+/// a space, a space, or a wide character with any closing marks after it.
+fn units(text: &str) -> Vec<&str> {
+    let closing = |ch: char| "，。：；、）」』！？,.:;)]".contains(ch);
+    let mut units = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, ch)) = chars.next() {
+        let next = chars.peek().map(|&(_, next)| next);
+        let ends = match next {
+            None => true,
+            Some(next) if closing(next) => false,
+            Some(next) => ch == ' ' || next == ' ' || char_width(ch) == 2 || char_width(next) == 2,
+        };
+        if ends {
+            let end = at + ch.len_utf8();
+            units.push(&text[start..end]);
+            start = end;
+        }
+    }
+    units
+}
+
 /// Tabs expanded to stops every 4 columns, counting display width (the
 /// listings line their comments up with tabs).
 pub fn expand_tabs(text: &str) -> String {
@@ -94,6 +144,20 @@ mod tests {
         assert_eq!(expand_tabs("中\tc"), "中  c");
         assert_eq!(expand_tabs("\t"), "    ");
         assert_eq!(escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_between_chinese_never_inside_code() {
+        let hint = "没有服务器时 recv 会一直等下去：在 recv 之前 s.settimeout(3)，超时就说明原因";
+        let lines = wrap(hint, 30, 30);
+        assert!(lines.iter().all(|line| width(line) <= 30), "{lines:#?}");
+        assert_eq!(lines.concat().replace(' ', ""), hint.replace(' ', ""));
+        assert!(lines.iter().any(|line| line.contains("s.settimeout(3)，")), "{lines:#?}");
+        assert!(lines.iter().all(|line| !line.starts_with(['，', '：', ' '])), "{lines:#?}");
+        assert_eq!(wrap("ab cd\n(ef)", 80, 80), ["ab cd", "(ef)"]);
+        assert_eq!(wrap("ab cd ef", 5, 2), ["ab cd", "ef"]);
+        assert_eq!(wrap("abcdefgh", 3, 3), ["abcdefgh"]);
+        assert_eq!(wrap("中文字", 4, 4), ["中文", "字"]);
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Check {
             let stderr = self.stderr.clone() + &stderr;
             let hint = hints::hint(self.program, name, failed, &stdout, &stderr);
             if let Some(hint) = hint.filter(|_| self.halted.is_none()) {
-                text.push_str(&format!("      提示 / hint: {hint}\n"));
+                text.push_str(&hints::shown(&hint));
             }
         }
         self.say(&text);

@@ -177,7 +177,11 @@ fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     let end = move |printed: &[u8]| {
         find_around(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
     };
-    let waited = check.wait(side, STEP, |printed| end(&printed.stdout).is_some());
+    let wrong = move |printed: &[u8]| {
+        printed_wrong(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
+    };
+    let waited =
+        check.wait(side, STEP, |printed| end(&printed.stdout).is_some() || wrong(&printed.stdout));
     let printed =
         check.sides[side].process.as_ref().map(|process| process.stdout()).unwrap_or_default();
     let got = printed.get(cursor..).unwrap_or_default().to_vec();
@@ -192,6 +196,32 @@ fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
         }
         _ => Err(Failed::Differs { expected: text.into(), got }),
     }
+}
+
+/// Whether a whole line printed (the prompt taken out) is plainly the
+/// expected one gone wrong: it starts the same, then differs before either
+/// ends (`8889` for `8888`, `：` for `:`). No need to wait for more then.
+fn printed_wrong(printed: &[u8], expected: &[u8], prompt: &[u8]) -> bool {
+    let lines = printed.split_inclusive(|&byte| byte == b'\n').filter(|line| line.ends_with(b"\n"));
+    lines.map(|line| without(line, prompt)).any(|line| {
+        let same = line.iter().zip(expected).take_while(|(a, b)| a == b).count();
+        same >= 3.min(expected.len()) && same < line.len() && same < expected.len()
+    })
+}
+
+/// `bytes` with each `piece` in it taken out.
+fn without(bytes: &[u8], piece: &[u8]) -> Vec<u8> {
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if !piece.is_empty() && bytes[at..].starts_with(piece) {
+            at += piece.len();
+        } else {
+            kept.push(bytes[at]);
+            at += 1;
+        }
+    }
+    kept
 }
 
 /// Where `needle` ends in `haystack`, found whole or with the other
@@ -353,7 +383,7 @@ pub fn visible(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::find_around;
+    use super::{find_around, printed_wrong};
 
     #[test]
     fn a_printed_line_is_found_across_a_prompt_between_its_pieces() {
@@ -369,5 +399,25 @@ mod tests {
         assert_eq!(found(split, "接收到的数据为: 0\n"), Some(split.len()));
         assert_eq!(found("接收到的数据为: 1\n", "接收到的数据为: 0\n"), None);
         assert_eq!(find_around(b"b'GET'\n", b"GET", b""), Some(5));
+    }
+
+    #[test]
+    fn a_whole_line_that_starts_right_and_then_differs_is_wrong_at_once() {
+        let prompt = "请输入要发送的数据".as_bytes();
+        let wrong = |printed: &str, expected: &str| {
+            printed_wrong(printed.as_bytes(), expected.as_bytes(), prompt)
+        };
+        assert!(wrong("绑定UDP到8889端口\n", "绑定UDP到8888端口\n"));
+        assert!(wrong("绑定UDP到8888端口：\n", "绑定UDP到8888端口\n"));
+        assert!(wrong("请输入要发送的数据接收到的数据为： x\n", "接收到的数据为: x\n"));
+        assert!(wrong("Received from 127.0.0.1:5.\n", "Recrived from "));
+        // Not yet whole, a prompt between the pieces, or another line.
+        assert!(!wrong("绑定UDP到8889端口", "绑定UDP到8888端口\n"));
+        assert!(!wrong("接收到的数据为:请输入要发送的数据 x\n", "接收到的数据为: x\n"));
+        assert!(!wrong("hello\n", "接收到的数据为: x\n"));
+        assert!(!wrong(
+            "接收到的数据为: HTTP/1.1 200 OK\r\n",
+            "接收到的数据为: HTTP/1.1 200 OK\r\n\r\nhello\n"
+        ));
     }
 }
