@@ -30,12 +30,19 @@ fn every_binary_refuses_bad_arguments_with_usage_and_exit_2() {
                 .stderr(predicate::str::contains(format!("usage: {program} [ADDR]")))
                 .stderr(predicate::str::contains("panicked").not());
         }
-        rust_assert(program)
+        let help = rust_assert(program)
             .arg("--help")
             .timeout(HANG_GUARD)
             .assert()
             .success()
             .stdout(predicate::str::contains(format!("usage: {program} [ADDR]")));
+        // A reader's terminal may be 80 columns wide.
+        let help = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+        let wide: Vec<&str> = help.lines().filter(|line| columns(line) > 80).collect();
+        assert!(
+            wide.is_empty(),
+            "{program} --help wider than 80 columns: {wide:#?}"
+        );
     }
 }
 

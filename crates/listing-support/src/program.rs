@@ -110,7 +110,7 @@ pub fn usage((name, description): (&str, &str), default: &str) -> String {
     let default = match default.strip_prefix(HOSTNAME) {
         Some(port) => {
             let here = gethostname().unwrap_or_else(|_| "?".into());
-            format!("本机主机名{port}，同 socket.gethostname()；这台机器上是 {here}{port}")
+            format!("本机主机名{port}，同 socket.gethostname()\n{:14}这台机器上是 {here}{port}", "")
         }
         None => default.to_string(),
     };
@@ -120,7 +120,7 @@ pub fn usage((name, description): (&str, &str), default: &str) -> String {
          \x20             默认 / default: {default}\n\
          \x20 -h, --help  显示本帮助 / show this help\n\n\
          停止程序 / stop: Ctrl-C\n\
-         读键盘的程序（客户端、聊天）结束输入 / end of typed input (clients, chat): {END_OF_INPUT}\n",
+         结束键盘输入 / end typed input: {END_OF_INPUT}\n",
     )
 }
 
