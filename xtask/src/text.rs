@@ -28,6 +28,21 @@ pub fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
 }
 
+/// `text` cut to at most `columns` display columns, `…` marking the cut.
+pub fn cut(text: &str, columns: usize) -> String {
+    if width(text) <= columns {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    for ch in text.chars() {
+        if width(&kept) + char_width(ch) + 1 > columns {
+            break;
+        }
+        kept.push(ch);
+    }
+    kept + "…"
+}
+
 /// `text` in lines of at most `columns` display columns (the first of
 /// at most `first`), broken at spaces and between wide characters, never
 /// inside a word or a piece of code (`s.settimeout(3)`), nor before a
@@ -158,6 +173,9 @@ mod tests {
         assert_eq!(wrap("ab cd ef", 5, 2), ["ab cd", "ef"]);
         assert_eq!(wrap("abcdefgh", 3, 3), ["abcdefgh"]);
         assert_eq!(wrap("中文字", 4, 4), ["中文", "字"]);
+        assert_eq!(cut("中文字", 6), "中文字");
+        assert_eq!(cut("中文字", 5), "中文…");
+        assert_eq!(cut("abcdef", 4), "abc…");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::steps::visible;
 use super::Failed;
 use crate::pairings::Program;
-use crate::text::{width, wrap};
+use crate::text::{cut, width, wrap};
 
 /// The hints for what a program's stderr says, in the order they are
 /// looked for: (what stderr holds, the hint: 中文, then English on a line
@@ -64,11 +64,11 @@ pub fn differs(expected: &[u8], got: &[u8]) -> String {
     let (start, same) = aligned(expected, got);
     let from = same.saturating_sub(30);
     let show = |bytes: &[u8]| {
-        let text: String = String::from_utf8_lossy(bytes).chars().take(60).collect();
+        let text = cut(&visible(&String::from_utf8_lossy(bytes)), 58);
         if from > 0 {
-            format!("…{}", visible(&text))
+            format!("…{text}")
         } else {
-            visible(&text)
+            text
         }
     };
     let got_text = match got.is_empty() {

@@ -353,11 +353,12 @@ impl Check {
         let counted = if self.strict {
             "计入 / counted"
         } else {
-            "不计入，除非 --strict / counted with --strict"
+            "加 --strict 才计入 / counted with --strict"
         };
         let time = self.started.elapsed().as_secs_f64();
         out(&format!(
-            "结果 / result: 教程 / tutorial {tutorial}/{of}，进阶 / further {further}/{of_further}（{counted}），{time:.1} s\n"
+            "结果 / result: 教程 / tutorial {tutorial}/{of}，{time:.1} s\n\
+             \x20             进阶 / further {further}/{of_further}（{counted}）\n"
         ));
         match tutorial < of || (self.strict && further < of_further) {
             true => Err(TaskError::failed("有步骤没有通过 / a step failed")),

@@ -15,6 +15,7 @@ use super::{Check, Failed, Waited, OURS, STEP, THEIRS};
 use crate::harness::{occurrences, Printed};
 use crate::out;
 use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
+use crate::text::cut;
 
 /// Runs every step of `check`'s program. chat-server closes first in the
 /// tutorial's run, and its port then stays held for a minute (TIME_WAIT),
@@ -84,13 +85,16 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
 /// A step's name, or `None` for ours getting ready before theirs starts,
 /// and for a server stopped or a pause.
 fn describe(check: &Check, step: Step) -> Option<String> {
-    let shown = |pieces: &[&str]| visible(pieces.concat().trim_end_matches('\n'));
+    // What is printed, cut to keep the step's line within 80 columns.
+    let shown = |pieces: &[&str]| cut(&visible(pieces.concat().trim_end_matches('\n')), 27);
     let (role, zh, en) = match step {
         Step::Start(role) => (role, "启动".to_string(), "starts".to_string()),
         Step::Prints(role, text) => (role, format!("打印「{}」", shown(text)), "prints it".into()),
-        Step::Types(role, line) => (role, format!("读一行「{line}」"), "reads it".into()),
+        Step::Types(role, line) => {
+            (role, format!("读一行「{}」", cut(line, 27)), "reads it".into())
+        }
         Step::Says(role, line) => {
-            (role, format!("发送「{line}」，另一方打印"), "sends it, printed".into())
+            (role, format!("发送「{}」，另一方打印", cut(line, 20)), "sends it".into())
         }
         Step::Exits(role, code) | Step::ExitsUnlikeTheListing(role, code) => {
             (role, format!("以 {code} 结束"), format!("exits {code}"))
