@@ -95,6 +95,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         ended: None,
         halted: None,
         passed: Default::default(),
+        hinted: Vec::new(),
         started: Instant::now(),
     };
     steps::run(&mut check);
@@ -161,6 +162,8 @@ pub struct Check {
     pub halted: Option<String>,
     /// The tutorial's steps and the further ones: passed or not.
     passed: [Vec<bool>; 2],
+    /// The hints shown, and in which part.
+    hinted: Vec<(bool, String)>,
     started: Instant,
 }
 
@@ -203,7 +206,7 @@ impl Check {
             // The last lines of this run's stderr; the hint reads every run's.
             let tail: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
             for line in &tail[tail.len().saturating_sub(3)..] {
-                text.push_str(&format!("      stderr: {line}\n"));
+                text.push_str(&format!("      stderr: {}\n", crate::text::expand_tabs(line)));
             }
             // Python could not find the file: nothing else will go better.
             if stderr.contains("can't open file") {
@@ -217,7 +220,10 @@ impl Check {
             let stderr = self.stderr.clone() + &stderr;
             let hint = hints::hint(self.program, name, failed, &stdout, &stderr);
             if let Some(hint) = hint.filter(|_| self.halted.is_none()) {
-                text.push_str(&hints::shown(&hint));
+                // Said once in each part (tutorial, further), then pointed to.
+                let again = self.hinted.contains(&(further, hint.clone()));
+                text.push_str(&hints::shown(if again { "同上 / as above" } else { &hint }));
+                self.hinted.push((further, hint));
             }
         }
         self.say(&text);
