@@ -342,13 +342,18 @@ fn further(check: &mut Check) {
             // With no server, a client must say so (a traceback naming the
             // refusal will do), not die of something else.
             if no_server && failed.is_ok() && !says_refused(check) {
-                let said = "结束了，但没有说明连接失败 / it ended without saying the connection failed";
+                let said =
+                    "结束了，但没有说明连接失败 / it ended without saying the connection failed";
                 return Err(Failed::Said(said.into()));
             }
             // A request held up behind a silent client: say so.
             failed.map_err(|failed| match failed {
                 Failed::Said(said) if check.silent.is_some() && said.contains("没有回复") => {
-                    format!("有客户端不说话时，别的请求没有得到回复 / held up by a silent client: {said}").into()
+                    format!(
+                        "有客户端不说话，别的请求 {} 秒内没有得到回复 / held up by a silent client",
+                        STEP.as_secs()
+                    )
+                    .into()
                 }
                 failed => failed,
             })
