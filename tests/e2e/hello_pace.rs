@@ -86,6 +86,39 @@ fn a_request_behind_200_silent_connections_is_answered_and_they_stay_open() {
 }
 
 #[test]
+fn in_a_burst_and_after_it_silent_clients_still_hold_up_nobody() {
+    let (server, addr) = hello_server();
+    // A burst: more requests than the server answers before its listening
+    // socket takes the moment too (on Linux, after 64) and then still sets
+    // itself (the 129 that may have queued before), and more keep coming.
+    for index in 0..300 {
+        let request = format!("GET /burst/{index} HTTP/1.1\r\n\r\n");
+        server.assert_reply(tcp_exchange(addr, request.as_bytes()), HELLO_REPLY);
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let more = std::sync::Arc::clone(&stop);
+    let burst = thread::spawn(move || {
+        while !more.load(std::sync::atomic::Ordering::Relaxed) {
+            tcp_exchange(addr, b"GET /still-bursting HTTP/1.1\r\n\r\n");
+        }
+    });
+    // Silent clients in the burst, then a request behind them.
+    let mut silent = silent_clients(addr, 3);
+    let reply = tcp_exchange(addr, b"GET /behind-silent-in-a-burst HTTP/1.1\r\n\r\n");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = burst.join();
+    server.assert_reply(reply, HELLO_REPLY);
+    // A quiet moment is the input here: the burst is over, accept waits again.
+    thread::sleep(Duration::from_millis(100));
+    silent.extend(silent_clients(addr, 3));
+    let reply = tcp_exchange(addr, b"GET /behind-silent-after-it HTTP/1.1\r\n\r\n");
+    server.assert_reply(reply, HELLO_REPLY);
+    server.wait_stdout("b'GET /behind-silent-after-it HTTP/1.1\\r\\n\\r\\n'\n");
+    // Each silent client still waits, on a thread of its own.
+    server.assert_holds(silent.iter().all(still_open), "a silent client was closed");
+}
+
+#[test]
 fn a_20_mb_urllib_upload_gets_hello_world_and_the_server_keeps_serving() {
     let (server, addr) = hello_server();
     let mut upload = python("upload.py");

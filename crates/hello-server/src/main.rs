@@ -22,7 +22,6 @@ use listing_support::{
 };
 
 mod waiting;
-use waiting::Waiting;
 
 // py: host='127.0.0.1'				#主机IP
 // py: port=8080						#端口号
@@ -39,11 +38,11 @@ fn run(addr: HostPort) -> Result<(), Stop> {
     program::listening_on(web.local_addr())?;
     // py: print('服务器等待客户端连接...')
     print(&["服务器等待客户端连接..."])?;
-    let mut waiting = Waiting::default();
+    let mut waiting = waiting::Waiting::new(&web);
     // py: while True:
     loop {
         // py:     conn,addr=web.accept()		#建立客户端连接
-        let Ok((mut conn, addr)) = web.accept().inspect_err(waiting::accept_failed) else {
+        let Ok((mut conn, addr)) = web.accept().inspect_err(|e| waiting.accept_failed(e)) else {
             continue;
         };
         // py:     data=conn.recv(1024)		#获取客户端请求数据
