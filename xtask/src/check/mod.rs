@@ -1,6 +1,4 @@
-//! `cargo xtask check <program> [--strict] -- <command…>`: the reader's own
-//! program plays one of the six against ours, one line a step (`steps.rs`),
-//! and under a failed one what came instead and a hint (`hints.rs`).
+//! `cargo xtask check`: the reader's program plays its part against ours, a line a step.
 
 mod hints;
 mod steps;
@@ -118,9 +116,7 @@ impl From<String> for Failed {
     }
 }
 
-/// A side's program, where the next expectation starts looking in what it
-/// printed, how many lines it has been typed, and when a wait on it may end
-/// at the soonest (its start, and [`START`]).
+/// A side's program, where expectations look on in its output, lines typed, its start + [`START`].
 #[derive(Default)]
 pub struct Side {
     pub process: Option<Process>,
@@ -158,8 +154,7 @@ pub struct Check {
 }
 
 impl Check {
-    /// Runs a step and shows its line; under ✗, why, how their program
-    /// ended, the end of its stderr, and a hint.
+    /// Runs a step and shows its line; under ✗, why, how theirs ended, its stderr, a hint.
     pub fn step(
         &mut self,
         further: bool,
@@ -234,8 +229,7 @@ impl Check {
         (self.sides, self.ended, self.silent) = (Default::default(), None, None);
     }
 
-    /// Starts their program, or ours on the listing's address (a server of
-    /// ours ready once it says it listens), the server's port free.
+    /// Starts their program, or ours on the listing's address; the server's port must be free.
     pub fn start(&mut self, side: usize) -> Result<(), Failed> {
         if (side == THEIRS) == (self.role == Role::Server) {
             let bound = match self.pairing.name {
@@ -252,8 +246,7 @@ impl Check {
             THEIRS => Command::new(&self.command[0]),
             _ => self.programs.command(ours.name),
         };
-        // Python: each print at once (a pipe would hold it back), in UTF-8
-        // (not the Windows code page).
+        // Python: each print at once (a pipe would hold it back), in UTF-8 (not the code page).
         let python =
             [("PYTHONUNBUFFERED", "1"), ("PYTHONIOENCODING", "utf-8"), ("PYTHONUTF8", "1")];
         match side {
@@ -280,8 +273,7 @@ impl Check {
         Ok(())
     }
 
-    /// Waits until `done` holds for what the side printed (`Ok(true)`), or
-    /// it ends, or `timeout` passes; stops their program if it floods or spins.
+    /// Whether `done` came to hold for what the side printed before it ended or `timeout` passed.
     pub fn wait(
         &mut self,
         side: usize,
@@ -314,8 +306,7 @@ impl Check {
         Err(stopped.to_string().into())
     }
 
-    /// Ends their program and, on Windows, all it started (`py -3` starts
-    /// python.exe, which would hold the port; a shell `exec`s elsewhere).
+    /// Ends their program, on Windows with all it started (`py -3` starts python.exe).
     pub fn stop_theirs(&mut self) {
         if let Some(theirs) = self.sides[THEIRS].process.as_mut() {
             if theirs.exited().is_none() {
@@ -339,16 +330,14 @@ fn did_you_mean(name: &str) -> String {
     }
 }
 
-/// The programs a name most likely means: `tcp_client.py` and `tcp` mean
-/// tcp-client, `chat` the two of its pairing.
+/// The programs a name most likely means: `tcp_client.py` and `tcp` mean tcp-client.
 fn like(name: &str) -> Vec<&'static str> {
     let name = name.trim_end_matches(".py").replace('_', "-").to_lowercase();
     let programs = pairings::PROGRAMS.iter().map(|program| program.name);
     programs.filter(|program| !name.is_empty() && program.starts_with(&name)).collect()
 }
 
-/// Why the listing's port is taken: a program listening there, or a stopped
-/// server's connections (TIME_WAIT: the listings set no SO_REUSEADDR).
+/// Why the port is taken: a program listens there, or a stopped server's connections hold it.
 fn port_taken(addr: &str, udp: bool, error: &std::io::Error) -> String {
     let why = match udp || TcpStream::connect(addr).is_ok() {
         true => {
@@ -365,8 +354,7 @@ fn port_taken(addr: &str, udp: bool, error: &std::io::Error) -> String {
     format!("{addr} 已被占用 / is taken ({error})\n  {why}")
 }
 
-/// Whether a process used nearly all of a CPU since the last look, half a
-/// second ago or more; where the OS does not say, never.
+/// Whether a process used nearly all of a CPU since the last look, half a second ago or more.
 fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
     let (now, cpu) = (Instant::now(), crate::bench::linux::cpu_time(pid));
     let wall = now - last.0;

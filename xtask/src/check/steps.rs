@@ -1,6 +1,4 @@
-//! The steps of a check: the pairing's tutorial runs (`pairings.rs`) with
-//! the reader's program in its part, then the further ones, what real use
-//! brings, and no traceback.
+//! The steps of a check: the pairing's tutorial runs, then the further ones, then no traceback.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -14,8 +12,7 @@ use crate::out;
 use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
 use crate::text::cut;
 
-/// Runs every step. chat-server's further steps run first and are shown
-/// after: its tutorial run leaves its port held a minute (TIME_WAIT).
+/// Runs every step; chat-server's further ones first (its tutorial run leaves the port held).
 pub fn run(check: &mut Check) {
     let pairing = check.pairing;
     check.held = (check.program.name == "chat-server").then(String::new);
@@ -36,8 +33,7 @@ pub fn run(check: &mut Check) {
         true,
         "stderr 上没有错误和 traceback / no error or traceback on stderr",
         |_| {
-            // Python's traceback (or syntax error) ends naming the error,
-            // `NameError: …`; Rust's says `panicked`.
+            // Python's traceback ends naming the error, `NameError: …`; Rust's says `panicked`.
             let error = |line: &&str| {
                 let name = line.split(':').next().unwrap_or_default();
                 (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
@@ -48,8 +44,7 @@ pub fn run(check: &mut Check) {
     );
 }
 
-/// One run of the table's session, a line a step (ours getting ready shows
-/// only if it fails); after a failed step the rest of the run is skipped.
+/// One tutorial run, a line a step (ours getting ready only if it fails), up to a failed one.
 fn tutorial(check: &mut Check, steps: &[Step]) {
     check.restart();
     let mut steps = steps.iter().peekable();
@@ -73,8 +68,7 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
     }
 }
 
-/// A step's name; `None` for ours getting ready before theirs starts, a
-/// server stopped or a pause.
+/// A step's name; `None` for ours getting ready before theirs starts, and the unnamed steps.
 fn describe(check: &Check, step: Step) -> Option<String> {
     // What is printed, cut to keep the step's line within 80 columns.
     let shown = |pieces: &[&str]| cut(&visible(pieces.concat().trim_end_matches('\n')), 27);
@@ -101,8 +95,7 @@ fn describe(check: &Check, step: Step) -> Option<String> {
     (!ready).then(|| format!("{who}{zh} / {whose} {en}"))
 }
 
-/// Plays one step of the table's session: theirs where the step's part is
-/// the reader's.
+/// Plays one step of the table's session: theirs where the step's part is the reader's.
 fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
     let role = check.role;
     let side = move |part: Role| if part == role { THEIRS } else { OURS };
@@ -149,9 +142,7 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
     }
 }
 
-/// `attempt` until it gives `Some`, again every 0.1 s while their program
-/// runs and a step's time (or its start's) is left: their server not
-/// listening yet.
+/// `attempt` again every 0.1 s while their server does not listen yet, runs, and time is left.
 fn until_listening<T>(
     check: &mut Check,
     mut attempt: impl FnMut(&mut Check) -> Result<Option<T>, Failed>,
@@ -178,8 +169,7 @@ fn connect(check: &mut Check) -> Result<Option<TcpStream>, Failed> {
     Ok(TcpStream::connect(&check.addr).ok())
 }
 
-/// Waits until the side prints `text` after what earlier expectations
-/// matched; on failure, what it printed instead.
+/// Waits until the side prints `text` after what it printed before; else, what came instead.
 fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     let cursor = check.sides[side].cursor;
     let prompt = prompt_of(check, side).as_bytes();
@@ -206,9 +196,7 @@ fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     }
 }
 
-/// Whether a whole line printed (the prompt taken out) is plainly the
-/// expected one gone wrong: it starts the same, then differs before either
-/// ends (`8889` for `8888`, `：` for `:`). No need to wait for more then.
+/// Whether a whole line printed, its prompts taken out, starts as expected, then differs.
 fn printed_wrong(printed: &[u8], expected: &[u8], prompt: &[u8]) -> bool {
     let prompt = String::from_utf8_lossy(prompt);
     let lines = printed.split_inclusive(|&byte| byte == b'\n').filter(|line| line.ends_with(b"\n"));
@@ -218,9 +206,7 @@ fn printed_wrong(printed: &[u8], expected: &[u8], prompt: &[u8]) -> bool {
     })
 }
 
-/// Where `needle` ends in `haystack`, found whole or with the other
-/// thread's prompt between two of its pieces: Python writes each piece of
-/// a `print` apart when unbuffered, and `input()` may prompt in between.
+/// Where `needle` ends in `haystack`, maybe with a prompt between pieces of an unbuffered print.
 fn find_around(haystack: &[u8], needle: &[u8], prompt: &[u8]) -> Option<usize> {
     (0..haystack.len()).find_map(|start| {
         let (mut at, mut matched) = (start, 0);
@@ -257,9 +243,7 @@ fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
     Ok(process.type_in(format!("{line}\n").as_bytes())?)
 }
 
-/// A browser's GET (saying then that it sends no more): the reply must be
-/// the listing's, byte for byte, and their server must print the request
-/// as `print(data)` shows it.
+/// A browser's GET: the reply must be the listing's, and the request printed as `print(data)`.
 fn browser_get(check: &mut Check) -> Result<(), Failed> {
     let request = get_request(&check.addr, "xtask-check");
     let mut stream = until_listening(check, connect)?;
@@ -269,8 +253,7 @@ fn browser_get(check: &mut Check) -> Result<(), Failed> {
     expect(check, THEIRS, &format!("{}\n", bytes_repr(request.as_bytes())))
 }
 
-/// The reply to its end, within a step's time: the listing's, or a failure
-/// (held up, it may be, by a `silent` client).
+/// The reply to its end, within a step's time: the listing's, or a failure.
 fn read_reply(stream: &mut TcpStream, silent: bool) -> Result<(), Failed> {
     let mut reply = Vec::new();
     let read = stream.set_read_timeout(Some(STEP)).and_then(|()| stream.read_to_end(&mut reply));
@@ -302,8 +285,7 @@ fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed
     }
 }
 
-/// The table's further runs for the reader's part, each one step, each from
-/// a fresh start where the run starts their program.
+/// The further runs for the reader's part, a step each, fresh where it starts their program.
 fn further(check: &mut Check) {
     let (role, further) = (check.role, check.pairing.further);
     for &(_, name, steps) in further.iter().filter(|run| run.0 == role) {
@@ -313,8 +295,7 @@ fn further(check: &mut Check) {
         let (kept, no_server) = (check.stderr.len(), name.contains("没有服务器"));
         check.step(true, name, |check| {
             steps.iter().try_for_each(|&step| play(check, step))?;
-            // With no server, a client must say so (a traceback naming the
-            // refusal will do), not die of something else.
+            // With no server, a client must say so (a traceback will do), not die of another thing.
             match no_server && !says_refused(check) {
                 true => Err(Failed::Said(
                     "结束了，但没有说明连接失败 / it ended without saying the connection failed"
@@ -331,17 +312,14 @@ fn further(check: &mut Check) {
     }
 }
 
-/// Whether their program's output names a refused (or timed-out)
-/// connection, in English, Chinese or Windows' error number.
+/// Whether their program's output names a refused (or timed-out) connection.
 fn says_refused(check: &Check) -> bool {
     let Some(process) = check.sides[THEIRS].process.as_ref() else { return false };
     let said = process.stderr_text() + &process.stdout_text();
     ["refused", "拒绝", "timed out", "超时", "没有", "10061"].iter().any(|word| said.contains(word))
 }
 
-/// `text` with line ends, tabs and other control characters written as
-/// escapes (`\r\n`), and nothing else changed: a repr stays as Python
-/// printed it.
+/// `text` with control characters as escapes (`\r\n`), and nothing else changed.
 pub fn visible(text: &str) -> String {
     let escaped = |ch: char| match ch {
         '\n' | '\r' | '\t' => ch.escape_default().to_string(),
