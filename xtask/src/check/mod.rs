@@ -19,6 +19,8 @@ const STEP: Duration = Duration::from_secs(5);
 const START: Duration = Duration::from_secs(15);
 /// More than this on stdout while a step waits is a flood.
 const FLOOD: usize = 1 << 20;
+/// How often a wait looks whether the program spins.
+const LOOK: Duration = Duration::from_millis(500);
 /// The two sides in [`Check::sides`].
 const OURS: usize = 0;
 const THEIRS: usize = 1;
@@ -76,13 +78,13 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         command: command.to_vec(),
         programs: Programs { dir: workspace::programs_dir(false)?, runner: None },
         sides: Default::default(),
-        silent: None,
+        silent_client: None,
         stderr: String::new(),
-        held: None,
+        held_back: None,
         ended: None,
         halted: None,
         passed: Default::default(),
-        hinted: Vec::new(),
+        hints_shown: Vec::new(),
         started: Instant::now(),
     };
     steps::run(&mut check);
@@ -134,22 +136,21 @@ pub struct Check {
     pub addr: String,
     command: Vec<String>,
     programs: Programs,
-    /// Ours ([`OURS`]) and theirs ([`THEIRS`]).
     pub sides: [Side; 2],
-    /// A client of theirs that says nothing yet (`Step::Connects`).
-    pub silent: Option<TcpStream>,
+    /// A client that says nothing yet (`Step::Connects`).
+    pub silent_client: Option<TcpStream>,
     /// What their earlier runs wrote on stderr.
     pub stderr: String,
-    /// Step lines held back, to show later, while `Some`.
-    pub held: Option<String>,
+    /// Step lines to show later, while `Some`.
+    pub held_back: Option<String>,
     /// How their program ended, where check saw it end or stopped it.
     ended: Option<String>,
     /// Why the check cannot go on, said at the end: the steps after are not run.
     pub halted: Option<String>,
     /// The tutorial's steps and the further ones: how many passed, of how many.
     passed: [(usize, usize); 2],
-    /// The hints shown, and in which part.
-    hinted: Vec<(bool, String)>,
+    /// The hints shown, and in which part (further or not).
+    hints_shown: Vec<(bool, String)>,
     started: Instant,
 }
 
@@ -202,9 +203,9 @@ impl Check {
             let hint = hints::hint(self.program, name, failed, &stdout, &stderr);
             if let Some(hint) = hint.filter(|_| self.halted.is_none()) {
                 // Said once in each part (tutorial, further), then pointed to.
-                let again = self.hinted.contains(&(further, hint.clone()));
+                let again = self.hints_shown.contains(&(further, hint.clone()));
                 text += &hints::shown(if again { "同上 / as above" } else { &hint });
-                self.hinted.push((further, hint));
+                self.hints_shown.push((further, hint));
             }
         }
         self.say(&text);
@@ -215,7 +216,7 @@ impl Check {
 
     /// Shows `text` now, or later if lines are held back.
     pub fn say(&mut self, text: &str) {
-        match self.held.as_mut() {
+        match self.held_back.as_mut() {
             Some(held) => held.push_str(text),
             None => out(text),
         }
@@ -226,7 +227,7 @@ impl Check {
         self.stop_theirs();
         let theirs = self.sides[THEIRS].process.take();
         self.stderr.push_str(&theirs.map(|theirs| theirs.stderr_text()).unwrap_or_default());
-        (self.sides, self.ended, self.silent) = (Default::default(), None, None);
+        (self.sides, self.ended, self.silent_client) = (Default::default(), None, None);
     }
 
     /// Starts their program, or ours on the listing's address; the server's port must be free.
@@ -237,8 +238,22 @@ impl Check {
                 _ => TcpListener::bind(&self.addr).map(drop),
             };
             if let Err(error) = bound {
-                self.halted = Some(port_taken(&self.addr, self.pairing.name == "udp", &error));
-                return Err(format!("{} 已被占用 / is taken", self.addr).into());
+                // A program listens there, or a stopped server's connections hold it (TIME_WAIT).
+                let why = match self.pairing.name == "udp" || TcpStream::connect(&self.addr).is_ok() {
+                    true => {
+                        "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
+                         (a program uses it, most likely a server in another terminal: stop it)"
+                    }
+                    false => {
+                        "刚停止的服务器（或上一次检查）的连接还占着它，约一分钟后释放（TIME_WAIT）。\n  \
+                         等一分钟再检查；或者在 bind 之前加上这一行：\n    \
+                         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n  \
+                         (held for a minute by a stopped server's connections: wait, or reuse it)"
+                    }
+                };
+                let taken = format!("{} 已被占用 / is taken", self.addr);
+                self.halted = Some(format!("{taken} ({error})\n  {why}"));
+                return Err(taken.into());
             }
         }
         let ours = self.pairing.program(self.role.other()).unwrap_or(self.program);
@@ -273,27 +288,21 @@ impl Check {
         Ok(())
     }
 
-    /// Whether `done` came to hold for what the side printed before it ended or `timeout` passed.
-    pub fn wait(
-        &mut self,
-        side: usize,
-        timeout: Duration,
-        done: impl Fn(&Printed) -> bool,
-    ) -> Result<bool, Failed> {
+    /// Whether `done` came to hold for what the side printed before it ended or a step's time passed.
+    pub fn wait(&mut self, side: usize, done: impl Fn(&Printed) -> bool) -> Result<bool, Failed> {
         let young = self.sides[side].young;
         let Some(process) = self.sides[side].process.as_mut() else { return Ok(false) };
-        let young =
-            young.filter(|_| process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty()));
-        let deadline = young.into_iter().fold(Instant::now() + timeout, Instant::max);
+        let silent = process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty());
+        let deadline =
+            young.filter(|_| silent).into_iter().fold(Instant::now() + STEP, Instant::max);
         let mut cpu = (Instant::now(), crate::bench::linux::cpu_time(process.pid()));
+        let flood = |printed: &Printed| printed.stdout.len() > FLOOD;
         let stopped = loop {
-            let slice =
-                deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500));
-            let _ = process
-                .wait_for("", slice, |printed| done(printed) || printed.stdout.len() > FLOOD);
+            let slice = deadline.saturating_duration_since(Instant::now()).min(LOOK);
+            let _ = process.wait_for("", slice, |printed| done(printed) || flood(printed));
             if process.printed(&done) {
                 return Ok(true);
-            } else if process.printed(|printed| printed.stdout.len() > FLOOD) {
+            } else if process.printed(flood) {
                 break "不停地输出，已被 check 停止 / flooded its output: stopped by check";
             } else if spinning(&mut cpu, process.pid()) {
                 break "空转（一直占着 CPU），已被 check 停止 / spinning: stopped by check";
@@ -337,30 +346,13 @@ fn like(name: &str) -> Vec<&'static str> {
     programs.filter(|program| !name.is_empty() && program.starts_with(&name)).collect()
 }
 
-/// Why the port is taken: a program listens there, or a stopped server's connections hold it.
-fn port_taken(addr: &str, udp: bool, error: &std::io::Error) -> String {
-    let why = match udp || TcpStream::connect(addr).is_ok() {
-        true => {
-            "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
-                 (a program uses it, most likely a server in another terminal: stop it)"
-        }
-        false => {
-            "刚停止的服务器（或上一次检查）的连接还占着它，约一分钟后释放（TIME_WAIT）。\n  \
-                  等一分钟再检查；或者在 bind 之前加上这一行：\n    \
-                  s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n  \
-                  (held for a minute by a stopped server's connections: wait, or reuse it)"
-        }
-    };
-    format!("{addr} 已被占用 / is taken ({error})\n  {why}")
-}
-
-/// Whether a process used nearly all of a CPU since the last look, half a second ago or more.
+/// Whether a process used nearly all of a CPU since the last look, [`LOOK`] ago or more.
 fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
     let (now, cpu) = (Instant::now(), crate::bench::linux::cpu_time(pid));
     let wall = now - last.0;
     let used = cpu.zip(last.1).map(|(cpu, before)| cpu.saturating_sub(before));
-    if wall >= Duration::from_millis(500) {
+    if wall >= LOOK {
         *last = (now, cpu);
     }
-    wall >= Duration::from_millis(500) && used.is_some_and(|used| used > wall.mul_f64(0.8))
+    wall >= LOOK && used.is_some_and(|used| used > wall.mul_f64(0.8))
 }

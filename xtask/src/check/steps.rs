@@ -15,11 +15,11 @@ use crate::text::cut;
 /// Runs every step; chat-server's further ones first (its tutorial run leaves the port held).
 pub fn run(check: &mut Check) {
     let pairing = check.pairing;
-    check.held = (check.program.name == "chat-server").then(String::new);
-    if check.held.is_some() {
+    check.held_back = (check.program.name == "chat-server").then(String::new);
+    if check.held_back.is_some() {
         further(check);
     }
-    let held = check.held.take();
+    let held = check.held_back.take();
     for (run, steps) in pairing.runs[..pairing.tutorial].iter().enumerate() {
         if pairing.tutorial > 1 {
             check.say(&format!("  第 {0} 轮 / run {0}\n", run + 1));
@@ -29,19 +29,16 @@ pub fn run(check: &mut Check) {
     held.map_or_else(|| further(check), |held| out(&held));
     check.restart();
     let stderr = check.stderr.clone();
-    check.step(
-        true,
-        "stderr 上没有错误和 traceback / no error or traceback on stderr",
-        |_| {
-            // Python's traceback ends naming the error, `NameError: …`; Rust's says `panicked`.
-            let error = |line: &&str| {
-                let name = line.split(':').next().unwrap_or_default();
-                (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
-                    || line.contains("panicked")
-            };
-            stderr.lines().find(error).map_or(Ok(()), |line| Err(format!("stderr: {line}").into()))
-        },
-    );
+    let name = "stderr 上没有错误和 traceback / no error or traceback on stderr";
+    check.step(true, name, |_| {
+        // Python's traceback ends naming the error, `NameError: …`; Rust's says `panicked`.
+        let error = |line: &&str| {
+            let name = line.split(':').next().unwrap_or_default();
+            (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
+                || line.contains("panicked")
+        };
+        stderr.lines().find(error).map_or(Ok(()), |line| Err(format!("stderr: {line}").into()))
+    });
 }
 
 /// One tutorial run, a line a step (ours getting ready only if it fails), up to a failed one.
@@ -106,7 +103,7 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
                 check.start(OURS)?;
                 let said =
                     |printed: &Printed| !printed.stdout.is_empty() || !printed.stderr.is_empty();
-                let _ = check.wait(OURS, STEP, said);
+                let _ = check.wait(OURS, said);
                 let ours = check.sides[OURS].process.as_ref().map(|ours| ours.stderr_text());
                 Ok((!ours.unwrap_or_default().contains("请先启动")).then_some(()))
             })
@@ -128,11 +125,11 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
             Ok(())
         }
         Step::Connects => {
-            check.silent = Some(until_listening(check, connect)?);
+            check.silent_client = Some(until_listening(check, connect)?);
             Ok(())
         }
         Step::SendsLate(line) => {
-            let mut client = check.silent.take().ok_or("?".to_string())?;
+            let mut client = check.silent_client.take().ok_or("?".to_string())?;
             let sent = client.write_all(format!("{line}\n").as_bytes());
             sent.and_then(|()| client.shutdown(Shutdown::Write)).map_err(|e| e.to_string())?;
             read_reply(&mut client, false)
@@ -171,15 +168,13 @@ fn connect(check: &mut Check) -> Result<Option<TcpStream>, Failed> {
 
 /// Waits until the side prints `text` after what it printed before; else, what came instead.
 fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
-    let cursor = check.sides[side].cursor;
+    let (cursor, expected) = (check.sides[side].cursor, text.as_bytes());
     let prompt = prompt_of(check, side).as_bytes();
-    let end = move |printed: &[u8]| {
-        find_around(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
-    };
-    let wrong = move |printed: &[u8]| {
-        printed_wrong(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
-    };
-    let done = check.wait(side, STEP, |p| end(&p.stdout).is_some() || wrong(&p.stdout))?;
+    let end =
+        move |out: &[u8]| find_around(out.get(cursor..).unwrap_or_default(), expected, prompt);
+    let wrong =
+        move |out: &[u8]| printed_wrong(out.get(cursor..).unwrap_or_default(), expected, prompt);
+    let done = check.wait(side, |p| end(&p.stdout).is_some() || wrong(&p.stdout))?;
     let process = check.sides[side].process.as_mut();
     let printed = process.as_ref().map(|process| process.stdout()).unwrap_or_default();
     let ended = process.is_none_or(|process| process.exited().is_some());
@@ -235,7 +230,7 @@ fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
     let (prompt, count) = (prompt_of(check, side), check.sides[side].typed + 1);
     let prompted =
         move |printed: &Printed| occurrences(&printed.stdout, prompt.as_bytes()) >= count;
-    if check.wait(side, STEP, prompted).ok() != Some(true) {
+    if check.wait(side, prompted).ok() != Some(true) {
         return Err(format!("没有显示提示 / no prompt「{prompt}」").into());
     }
     check.sides[side].typed = count;
@@ -249,7 +244,7 @@ fn browser_get(check: &mut Check) -> Result<(), Failed> {
     let mut stream = until_listening(check, connect)?;
     let sent = stream.write_all(request.as_bytes()).and_then(|()| stream.shutdown(Shutdown::Write));
     sent.map_err(|error| format!("发送失败 / send failed: {error}"))?;
-    read_reply(&mut stream, check.silent.is_some())?;
+    read_reply(&mut stream, check.silent_client.is_some())?;
     expect(check, THEIRS, &format!("{}\n", bytes_repr(request.as_bytes())))
 }
 
@@ -257,12 +252,12 @@ fn browser_get(check: &mut Check) -> Result<(), Failed> {
 fn read_reply(stream: &mut TcpStream, silent: bool) -> Result<(), Failed> {
     let mut reply = Vec::new();
     let read = stream.set_read_timeout(Some(STEP)).and_then(|()| stream.read_to_end(&mut reply));
+    let secs = STEP.as_secs();
     let no_reply = match silent {
-        true => format!(
-            "有客户端不说话，别的请求 {} 秒内没有得到回复 / held up by a silent client",
-            STEP.as_secs()
-        ),
-        false => format!("{0} 秒内没有回复 / no reply in {0} s", STEP.as_secs()),
+        true => {
+            format!("有客户端不说话，别的请求 {secs} 秒内没有得到回复 / held up by a silent client")
+        }
+        false => format!("{secs} 秒内没有回复 / no reply in {secs} s"),
     };
     match (read, reply == HELLO_REPLY.as_bytes()) {
         (Ok(_), true) => Ok(()),
@@ -273,7 +268,7 @@ fn read_reply(stream: &mut TcpStream, silent: bool) -> Result<(), Failed> {
 
 /// Waits for the side to exit with `code` (any code, `None`).
 fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed> {
-    check.wait(side, STEP, |_| false)?;
+    check.wait(side, |_| false)?;
     let process = check.sides[side].process.as_mut();
     let still = format!("{0} 秒后还在运行 / still running after {0} s", STEP.as_secs());
     let status = process.and_then(|process| process.try_wait_exit(Duration::ZERO)).ok_or(still)?;
@@ -296,13 +291,13 @@ fn further(check: &mut Check) {
         check.step(true, name, |check| {
             steps.iter().try_for_each(|&step| play(check, step))?;
             // With no server, a client must say so (a traceback will do), not die of another thing.
-            match no_server && !says_refused(check) {
-                true => Err(Failed::Said(
-                    "结束了，但没有说明连接失败 / it ended without saying the connection failed"
-                        .into(),
-                )),
-                false => Ok(()),
-            }
+            let theirs = check.sides[THEIRS].process.as_ref();
+            let said = theirs.map(|p| p.stderr_text() + &p.stdout_text()).unwrap_or_default();
+            let words = ["refused", "拒绝", "timed out", "超时", "没有", "10061"];
+            let unsaid =
+                "结束了，但没有说明连接失败 / it ended without saying the connection failed";
+            let refused = !no_server || words.iter().any(|word| said.contains(word));
+            refused.then_some(()).ok_or_else(|| Failed::Said(unsaid.into()))
         });
         // The refusal it was meant to meet is no error of the program's.
         if no_server {
@@ -310,13 +305,6 @@ fn further(check: &mut Check) {
             check.stderr.truncate(kept);
         }
     }
-}
-
-/// Whether their program's output names a refused (or timed-out) connection.
-fn says_refused(check: &Check) -> bool {
-    let Some(process) = check.sides[THEIRS].process.as_ref() else { return false };
-    let said = process.stderr_text() + &process.stdout_text();
-    ["refused", "拒绝", "timed out", "超时", "没有", "10061"].iter().any(|word| said.contains(word))
 }
 
 /// `text` with control characters as escapes (`\r\n`), and nothing else changed.
