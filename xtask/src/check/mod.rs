@@ -125,6 +125,8 @@ pub struct Side {
     pub cursor: usize,
     pub typed: usize,
     pub young: Option<Instant>,
+    /// What it shows before each line it reads.
+    pub prompt: &'static str,
 }
 
 /// A check in progress: the reader's program and ours, and the verdicts.
@@ -216,10 +218,7 @@ impl Check {
 
     /// Shows `text` now, or later if lines are held back.
     pub fn say(&mut self, text: &str) {
-        match self.held_back.as_mut() {
-            Some(held) => held.push_str(text),
-            None => out(text),
-        }
+        self.held_back.as_mut().map_or_else(|| out(text), |held| held.push_str(text));
     }
 
     /// Ends what runs, keeping what theirs wrote on stderr: a fresh start.
@@ -257,9 +256,9 @@ impl Check {
             }
         }
         let ours = self.pairing.program(self.role.other()).unwrap_or(self.program);
-        let mut command = match side {
-            THEIRS => Command::new(&self.command[0]),
-            _ => self.programs.command(ours.name),
+        let (mut command, program) = match side {
+            THEIRS => (Command::new(&self.command[0]), self.program),
+            _ => (self.programs.command(ours.name), ours),
         };
         // Python: each print at once (a pipe would hold it back), in UTF-8 (not the code page).
         let python =
@@ -283,8 +282,8 @@ impl Check {
         if side == OURS && self.role == Role::Client {
             process.wait_ready()?;
         }
-        let young = Some(Instant::now() + START);
-        self.sides[side] = Side { process: Some(process), young, ..Side::default() };
+        let (young, prompt) = (Some(Instant::now() + START), program.prompt.unwrap_or_default());
+        self.sides[side] = Side { process: Some(process), young, prompt, ..Side::default() };
         Ok(())
     }
 
@@ -317,17 +316,16 @@ impl Check {
 
     /// Ends their program, on Windows with all it started (`py -3` starts python.exe).
     pub fn stop_theirs(&mut self) {
-        if let Some(theirs) = self.sides[THEIRS].process.as_mut() {
-            if theirs.exited().is_none() {
-                if cfg!(windows) {
-                    let mut taskkill = Command::new("taskkill");
-                    taskkill.args(["/T", "/F", "/PID", &theirs.pid().to_string()]);
-                    let _ = run_to_end(taskkill, STEP);
-                }
-                self.ended.get_or_insert_with(|| "被 check 停止 / stopped by check".into());
+        let Some(theirs) = self.sides[THEIRS].process.as_mut() else { return };
+        if theirs.exited().is_none() {
+            if cfg!(windows) {
+                let mut taskkill = Command::new("taskkill");
+                taskkill.args(["/T", "/F", "/PID", &theirs.pid().to_string()]);
+                let _ = run_to_end(taskkill, STEP);
             }
-            theirs.kill();
+            self.ended.get_or_insert_with(|| "被 check 停止 / stopped by check".into());
         }
+        theirs.kill();
     }
 }
 

@@ -125,8 +125,7 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
             Ok(())
         }
         Step::Connects => {
-            check.silent_client = Some(until_listening(check, connect)?);
-            Ok(())
+            until_listening(check, connect).map(|client| check.silent_client = Some(client))
         }
         Step::SendsLate(line) => {
             let mut client = check.silent_client.take().ok_or("?".to_string())?;
@@ -169,7 +168,7 @@ fn connect(check: &mut Check) -> Result<Option<TcpStream>, Failed> {
 /// Waits until the side prints `text` after what it printed before; else, what came instead.
 fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     let (cursor, expected) = (check.sides[side].cursor, text.as_bytes());
-    let prompt = prompt_of(check, side).as_bytes();
+    let prompt = check.sides[side].prompt.as_bytes();
     let end =
         move |out: &[u8]| find_around(out.get(cursor..).unwrap_or_default(), expected, prompt);
     let wrong =
@@ -218,16 +217,9 @@ fn find_around(haystack: &[u8], needle: &[u8], prompt: &[u8]) -> Option<usize> {
     })
 }
 
-/// What the side's program shows before each line it reads.
-fn prompt_of(check: &Check, side: usize) -> &'static str {
-    let ours = check.pairing.program(check.role.other());
-    let program = if side == THEIRS { Some(check.program) } else { ours };
-    program.and_then(|program| program.prompt).unwrap_or_default()
-}
-
 /// Waits for the side's next prompt, then types `line`.
 fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
-    let (prompt, count) = (prompt_of(check, side), check.sides[side].typed + 1);
+    let (prompt, count) = (check.sides[side].prompt, check.sides[side].typed + 1);
     let prompted =
         move |printed: &Printed| occurrences(&printed.stdout, prompt.as_bytes()) >= count;
     if check.wait(side, prompted).ok() != Some(true) {
@@ -272,12 +264,8 @@ fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed
     let process = check.sides[side].process.as_mut();
     let still = format!("{0} 秒后还在运行 / still running after {0} s", STEP.as_secs());
     let status = process.and_then(|process| process.try_wait_exit(Duration::ZERO)).ok_or(still)?;
-    match code.filter(|&code| status.code() != Some(code)) {
-        Some(code) => {
-            Err(format!("以 {status} 结束，不是 {code} / ended with {status}, not {code}").into())
-        }
-        None => Ok(()),
-    }
+    let Some(code) = code.filter(|&code| status.code() != Some(code)) else { return Ok(()) };
+    Err(format!("以 {status} 结束，不是 {code} / ended with {status}, not {code}").into())
 }
 
 /// The further runs for the reader's part, a step each, fresh where it starts their program.
