@@ -80,7 +80,7 @@ fn aligned(expected: &[u8], got: &[u8]) -> (usize, usize) {
     let line_start = |at: usize| at == 0 || got[at - 1] == b'\n';
     let starts = (0..got.len().min(4096)).filter(|&at| line_start(at) || common(at) >= 4);
     let start = starts.max_by_key(|&at| (common(at), usize::MAX - at)).unwrap_or(0);
-    (start, if got.is_empty() { 0 } else { common(start) })
+    (start, common(start))
 }
 
 /// The hint for a known mistake, from the step's name, what came, and the program's output.
@@ -91,17 +91,16 @@ pub fn hint(
     stdout: &[u8],
     stderr: &str,
 ) -> Option<String> {
-    let (got, typed) = match failed {
-        Failed::Differs { expected, got } => {
-            (String::from_utf8_lossy(got).into_owned(), mistyped(expected, got))
-        }
-        Failed::Said(said) => (said.clone(), None),
+    let got = match failed {
+        Failed::Differs { expected, got } => match mistyped(expected, got) {
+            Some(typed) => return Some(typed),
+            None => String::from_utf8_lossy(got).into_owned(),
+        },
+        Failed::Said(said) => said.clone(),
     };
     let by_stderr = BY_STDERR.iter().find(|(said, _)| stderr.contains(said)).map(|(_, hint)| *hint);
     let (name, nothing) = (program.name, got.is_empty());
-    let hint = if let Some(typed) = typed {
-        return Some(typed);
-    } else if got.contains("上监听") && by_stderr.is_none() {
+    let hint = if got.contains("上监听") && by_stderr.is_none() {
         "你的服务器要在教程的地址上 bind 和 listen：检查 host 和 port\n\
          (bind and listen on the listing's address: check the host and the port)"
     } else if got.contains("空转") || got.contains("不停地输出") || step.contains("对方关闭后")

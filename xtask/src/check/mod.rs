@@ -139,11 +139,9 @@ pub struct Check {
     command: Vec<String>,
     programs: Programs,
     pub sides: [Side; 2],
-    /// A client that says nothing yet (`Step::Connects`).
     pub silent_client: Option<TcpStream>,
     /// What their earlier runs wrote on stderr.
     pub stderr: String,
-    /// Step lines to show later, while `Some`.
     pub held_back: Option<String>,
     /// How their program ended, where check saw it end or stopped it.
     ended: Option<String>,
