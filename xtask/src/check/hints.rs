@@ -1,5 +1,4 @@
-//! What a failed step shows: expected above what came, a `^` under the
-//! first difference, and a hint where the failure is a known mistake.
+//! What a failed step shows: expected above what came, a `^` where they differ, and a hint.
 
 use super::steps::visible;
 use super::Failed;
@@ -54,8 +53,7 @@ pub fn shown(hint: &str) -> String {
     format!("      提示 / hint: {}\n", lines.join("\n        "))
 }
 
-/// Expected and got, escaped, with `^` under the first difference; `got` from the start of a
-/// line, or from where it matches the start of `expected` longest (after a prompt, say).
+/// Expected above got (from where it lines up best), escaped, with `^` under the first difference.
 pub fn differs(expected: &[u8], got: &[u8]) -> String {
     let (start, same) = aligned(expected, got);
     let from = same.saturating_sub(30);
@@ -144,8 +142,7 @@ pub fn hint(
     Some(hint.to_string())
 }
 
-/// The hint where the first difference is a slip of typing: full-width for ASCII (`：` for `:`),
-/// or the other way; or the listing's own spelling, `Recrived`, corrected.
+/// The hint for a slip of typing: full-width for ASCII (`：` for `:`) or back, or `Recrived` fixed.
 fn mistyped(expected: &[u8], got: &[u8]) -> Option<String> {
     let (start, same) = aligned(expected, got);
     let first = |bytes: &[u8]| String::from_utf8_lossy(bytes).chars().next();

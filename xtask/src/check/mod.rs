@@ -118,12 +118,13 @@ impl From<String> for Failed {
     }
 }
 
-/// A side's program, where expectations look on in its output, lines typed, its start + [`START`].
+/// A side's program, where expectations look on in its output, and how many lines it was typed.
 #[derive(Default)]
 pub struct Side {
     pub process: Option<Process>,
     pub cursor: usize,
     pub typed: usize,
+    /// The soonest a wait on it ends while it has said nothing: its start + [`START`].
     pub young: Option<Instant>,
     /// What it shows before each line it reads.
     pub prompt: &'static str,
@@ -285,7 +286,7 @@ impl Check {
         Ok(())
     }
 
-    /// Whether `done` came to hold for what the side printed before it ended or a step's time passed.
+    /// Whether `done` held before the side ended or a step's time passed; stops floods and spins.
     pub fn wait(&mut self, side: usize, done: impl Fn(&Printed) -> bool) -> Result<bool, Failed> {
         let young = self.sides[side].young;
         let Some(process) = self.sides[side].process.as_mut() else { return Ok(false) };

@@ -190,7 +190,7 @@ fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
     }
 }
 
-/// Whether a whole line printed, its prompts taken out, starts as expected, then differs.
+/// Whether a whole line (prompts taken out) starts as expected, then differs: no need to wait on.
 fn printed_wrong(printed: &[u8], expected: &[u8], prompt: &[u8]) -> bool {
     let prompt = String::from_utf8_lossy(prompt);
     let lines = printed.split_inclusive(|&byte| byte == b'\n').filter(|line| line.ends_with(b"\n"));
@@ -295,7 +295,7 @@ fn further(check: &mut Check) {
     }
 }
 
-/// `text` with control characters as escapes (`\r\n`), and nothing else changed.
+/// `text` with control characters as escapes (`\r\n`), the rest as Python printed it.
 pub fn visible(text: &str) -> String {
     let escaped = |ch: char| match ch {
         '\n' | '\r' | '\t' => ch.escape_default().to_string(),
