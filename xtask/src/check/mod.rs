@@ -231,13 +231,14 @@ impl Check {
     /// Starts their program, or ours on the listing's address; the server's port must be free.
     pub fn start(&mut self, side: usize) -> Result<(), Failed> {
         if (side == THEIRS) == (self.role == Role::Server) {
-            let bound = match self.pairing.name {
-                "udp" => UdpSocket::bind(&self.addr).map(drop),
-                _ => TcpListener::bind(&self.addr).map(drop),
+            let udp = self.pairing.name == "udp";
+            let bound = match udp {
+                true => UdpSocket::bind(&self.addr).map(drop),
+                false => TcpListener::bind(&self.addr).map(drop),
             };
             if let Err(error) = bound {
                 // A program listens there, or a stopped server's connections hold it (TIME_WAIT).
-                let why = match self.pairing.name == "udp" || TcpStream::connect(&self.addr).is_ok() {
+                let why = match udp || TcpStream::connect(&self.addr).is_ok() {
                     true => {
                         "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
                          (a program uses it, most likely a server in another terminal: stop it)"
