@@ -1,15 +1,11 @@
-//! What a failed step shows: expected above what came, a `^` under the
-//! first character that differs; and, where the failure is a known
-//! mistake (the listings' own bugs, the common slips), a hint.
+//! What a failed step shows: expected above what came, a `^` where they differ, and a hint.
 
 use super::steps::visible;
 use super::Failed;
 use crate::pairings::Program;
 use crate::text::{cut, width, wrap};
 
-/// The hints for what a program's stderr says, in the order they are
-/// looked for: (what stderr holds, the hint: 中文, then English on a line
-/// of its own; `shown` wraps them to the terminal).
+/// The hints for what a program's stderr holds, in the order looked for: 中文, then English.
 const BY_STDERR: [(&str, &str); 7] = [
     (
         "name 's' is not defined",
@@ -57,44 +53,35 @@ pub fn shown(hint: &str) -> String {
     format!("      提示 / hint: {}\n", lines.join("\n        "))
 }
 
-/// Expected and got, one above the other, escaped, with `^` under the
-/// first difference; `got` from the start of a line, or from where it
-/// matches the start of `expected` longest (after a prompt, say).
+/// Expected above got (from where it lines up best), escaped, with `^` under the first difference.
 pub fn differs(expected: &[u8], got: &[u8]) -> String {
     let (start, same) = aligned(expected, got);
     let from = same.saturating_sub(30);
-    let show = |bytes: &[u8]| {
-        let text = cut(&visible(&String::from_utf8_lossy(bytes)), 58);
-        if from > 0 {
-            format!("…{text}")
-        } else {
-            text
-        }
-    };
-    let got_text = match got.is_empty() {
+    let more = if from > 0 { "…" } else { "" };
+    let show =
+        |bytes: &[u8]| format!("{more}{}", cut(&visible(&String::from_utf8_lossy(bytes)), 58));
+    let got = match got.is_empty() {
         true => "（什么也没有 / nothing）".into(),
         false => show(got.get(start + from..).unwrap_or_default()),
     };
-    let before = width(&show(&expected[from.min(expected.len())..same.min(expected.len())]));
+    let caret = " ".repeat(width("得到 / got:      ") + width(&show(&expected[from..same])));
     format!(
-        "      期望 / expected: {}\n      得到 / got:      {got_text}\n      {}^ 从这里起不同 / differs from here\n",
-        show(&expected[from.min(expected.len())..]),
-        " ".repeat(width("得到 / got:      ") + before),
+        "      期望 / expected: {}\n      得到 / got:      {got}\n      \
+         {caret}^ 从这里起不同 / differs from here\n",
+        show(&expected[from..])
     )
 }
 
-/// Where in `got` the text meant as `expected` starts, and how many bytes
-/// of it are the same.
+/// Where in `got` the text meant as `expected` starts, and how many bytes of it are the same.
 fn aligned(expected: &[u8], got: &[u8]) -> (usize, usize) {
     let common = |at: usize| got[at..].iter().zip(expected).take_while(|(a, b)| a == b).count();
     let line_start = |at: usize| at == 0 || got[at - 1] == b'\n';
     let starts = (0..got.len().min(4096)).filter(|&at| line_start(at) || common(at) >= 4);
     let start = starts.max_by_key(|&at| (common(at), usize::MAX - at)).unwrap_or(0);
-    (start, if got.is_empty() { 0 } else { common(start) })
+    (start, common(start))
 }
 
-/// The hint for a known mistake, from the failed step's name, what came
-/// and what the program wrote on stdout and stderr.
+/// The hint for a known mistake, from the step's name, what came, and the program's output.
 pub fn hint(
     program: &Program,
     step: &str,
@@ -102,17 +89,16 @@ pub fn hint(
     stdout: &[u8],
     stderr: &str,
 ) -> Option<String> {
-    let (got, typed) = match failed {
-        Failed::Differs { expected, got } => {
-            (String::from_utf8_lossy(got).into_owned(), mistyped(expected, got))
-        }
-        Failed::Said(said) => (said.clone(), None),
+    let got = match failed {
+        Failed::Differs { expected, got } => match mistyped(expected, got) {
+            Some(typed) => return Some(typed),
+            None => String::from_utf8_lossy(got).into_owned(),
+        },
+        Failed::Said(said) => said.clone(),
     };
     let by_stderr = BY_STDERR.iter().find(|(said, _)| stderr.contains(said)).map(|(_, hint)| *hint);
     let (name, nothing) = (program.name, got.is_empty());
-    let hint = if let Some(typed) = typed {
-        return Some(typed);
-    } else if got.contains("上监听") && by_stderr.is_none() {
+    let hint = if got.contains("上监听") && by_stderr.is_none() {
         "你的服务器要在教程的地址上 bind 和 listen：检查 host 和 port\n\
          (bind and listen on the listing's address: check the host and the port)"
     } else if got.contains("空转") || got.contains("不停地输出") || step.contains("对方关闭后")
@@ -156,9 +142,7 @@ pub fn hint(
     Some(hint.to_string())
 }
 
-/// The hint where the first character that differs is a slip of typing:
-/// full-width for the listing's ASCII (`：` for `:`), or the other way;
-/// or the listing's own spelling, `Recrived`, corrected.
+/// The hint for a slip of typing: full-width for ASCII (`：` for `:`) or back, or `Recrived` fixed.
 fn mistyped(expected: &[u8], got: &[u8]) -> Option<String> {
     let (start, same) = aligned(expected, got);
     let first = |bytes: &[u8]| String::from_utf8_lossy(bytes).chars().next();
@@ -174,14 +158,13 @@ fn mistyped(expected: &[u8], got: &[u8]) -> Option<String> {
             "这里教程用的是全角（中文）的「{meant}」，你写的是半角的「{typed}」\n\
              (the listing has full-width {meant:?} here, yours ASCII {typed:?})"
         ))
-    } else if expected.starts_with(b"Recrived") && got[start..].starts_with(b"Received") {
-        Some(
+    } else {
+        let corrected = expected.starts_with(b"Recrived") && got[start..].starts_with(b"Received");
+        corrected.then(|| {
             "教程原文拼作 Recrived（拼错了），检查按教程的输出逐字比较：照原文写才一致\n\
              (the listing spells it Recrived, and the check compares with its output)"
-                .to_string(),
-        )
-    } else {
-        None
+                .to_string()
+        })
     }
 }
 

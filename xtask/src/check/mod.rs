@@ -1,13 +1,9 @@
-//! `cargo xtask check <program> [--strict] -- <command…>`: the reader's own
-//! program plays one of the six against ours, on the listing's fixed
-//! address; the steps (`steps.rs`) each show one line, 中文 first, and
-//! under a failed one what came instead, how the program ended and a hint
-//! (`hints.rs`).
+//! `cargo xtask check`: the reader's program plays its part against ours, a line a step.
 
 mod hints;
 mod steps;
 
-use std::net::{TcpListener, UdpSocket};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -19,11 +15,12 @@ pub const HELP: &str = include_str!("../help/check.txt");
 
 /// How long one step may take; the whole check stays within a minute.
 const STEP: Duration = Duration::from_secs(5);
-/// How long a program may take to get going (Python's start on a busy
-/// machine): a wait on one that has said nothing yet lasts until then.
+/// How long a program that has said nothing yet may take to start (Python on a busy machine).
 const START: Duration = Duration::from_secs(15);
 /// More than this on stdout while a step waits is a flood.
 const FLOOD: usize = 1 << 20;
+/// How often a wait looks whether the program spins.
+const LOOK: Duration = Duration::from_millis(500);
 /// The two sides in [`Check::sides`].
 const OURS: usize = 0;
 const THEIRS: usize = 1;
@@ -46,15 +43,11 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     let program = match &parsed.words[..] {
         [name] => pairings::program(name).ok_or_else(|| usage(&did_you_mean(name)))?,
         [] => return Err(usage("要检查哪个程序？/ which program?")),
-        [name, ..] => {
-            let name = match &like(name)[..] {
-                [program] => program,
-                _ => "<program>",
-            };
-            let form = format!("cargo xtask check {name} -- {}", parsed.words[1..].join(" "));
-            return Err(usage(&format!(
-                "命令前面要写 `--` / put `--` before the command:\n  {form}"
-            )));
+        [name, rest @ ..] => {
+            let name = if let [program] = like(name)[..] { program } else { "<program>" };
+            let form = format!("cargo xtask check {name} -- {}", rest.join(" "));
+            let said = format!("命令前面要写 `--` / put `--` before the command:\n  {form}");
+            return Err(usage(&said));
         }
     };
     if command.is_empty() {
@@ -75,11 +68,8 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
     };
     let partner = pairing.program(role.other()).map(|p| format!("本项目的 {0} / our {0}", p.name));
     let partner = partner.unwrap_or("check 像浏览器那样发出请求 / browser-like requests".into());
-    out(&format!(
-        "检查 / checking {}: {}\n对方 / partner: {partner}，{addr}\n",
-        program.name,
-        command.join(" ")
-    ));
+    let shown = command.join(" ");
+    out(&format!("检查 / checking {}: {shown}\n对方 / partner: {partner}，{addr}\n", program.name));
     let mut check = Check {
         program,
         pairing,
@@ -87,23 +77,36 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         addr,
         command: command.to_vec(),
         programs: Programs { dir: workspace::programs_dir(false)?, runner: None },
-        strict: parsed.has("--strict"),
         sides: Default::default(),
-        silent: None,
+        silent_client: None,
         stderr: String::new(),
-        held: None,
+        held_back: None,
         ended: None,
         halted: None,
         passed: Default::default(),
-        hinted: Vec::new(),
+        hints_shown: Vec::new(),
         started: Instant::now(),
     };
     steps::run(&mut check);
-    check.summary()
+    check.restart();
+    if let Some(why) = check.halted {
+        out(&format!("检查停止了 / the check stopped: {why}\n"));
+        return Err(TaskError::failed("检查没有做完 / the check did not finish"));
+    }
+    let strict = parsed.has("--strict");
+    let [(tutorial, of), (further, of_further)] = check.passed;
+    let counted =
+        if strict { "计入 / counted" } else { "加 --strict 才计入 / counted with --strict" };
+    let time = check.started.elapsed().as_secs_f64();
+    out(&format!(
+        "结果 / result: 教程 / tutorial {tutorial}/{of}，{time:.1} s\n\
+         \x20             进阶 / further {further}/{of_further}（{counted}）\n"
+    ));
+    let passed = tutorial == of && (!strict || further == of_further);
+    passed.then_some(()).ok_or_else(|| TaskError::failed("有步骤没有通过 / a step failed"))
 }
 
-/// Why a step failed: expected and got, to show one above the other; or
-/// in words.
+/// Why a step failed: expected and got, to show one above the other; or in words.
 pub enum Failed {
     Differs { expected: Vec<u8>, got: Vec<u8> },
     Said(String),
@@ -115,62 +118,45 @@ impl From<String> for Failed {
     }
 }
 
-/// How a wait ended.
-#[derive(PartialEq)]
-pub enum Waited {
-    Done,
-    Ended,
-    TimedOut,
-    /// Check stopped the program: it flooded its output, or spun.
-    Stopped(&'static str),
-}
-
-/// A side's program, where the next expectation starts looking in what it
-/// printed, and how many lines it has been typed.
+/// A side's program, where expectations look on in its output, and how many lines it was typed.
 #[derive(Default)]
 pub struct Side {
     pub process: Option<Process>,
     pub cursor: usize,
     pub typed: usize,
-    /// When a wait on it may end at the soonest: its start, and [`START`].
+    /// The soonest a wait on it ends while it has said nothing: its start + [`START`].
     pub young: Option<Instant>,
+    /// What it shows before each line it reads.
+    pub prompt: &'static str,
 }
 
 /// A check in progress: the reader's program and ours, and the verdicts.
 pub struct Check {
     pub program: &'static Program,
     pub pairing: &'static Pairing,
-    /// The reader's part.
+    /// The reader's part, and the listing's address.
     pub role: Role,
-    /// The listing's address.
     pub addr: String,
     command: Vec<String>,
     programs: Programs,
-    strict: bool,
-    /// Ours ([`OURS`]) and theirs ([`THEIRS`]).
     pub sides: [Side; 2],
-    /// A client of theirs that says nothing yet (`Step::Connects`).
-    pub silent: Option<std::net::TcpStream>,
+    pub silent_client: Option<TcpStream>,
     /// What their earlier runs wrote on stderr.
     pub stderr: String,
-    /// Step lines held back, to show later, while `Some`.
-    pub held: Option<String>,
+    pub held_back: Option<String>,
     /// How their program ended, where check saw it end or stopped it.
     ended: Option<String>,
-    /// Why the check cannot go on (their program cannot run, or the port
-    /// is taken), said once at the end: the steps after are not run.
+    /// Why the check cannot go on, said at the end: the steps after are not run.
     pub halted: Option<String>,
-    /// The tutorial's steps and the further ones: passed or not.
-    passed: [Vec<bool>; 2],
-    /// The hints shown, and in which part.
-    hinted: Vec<(bool, String)>,
+    /// The tutorial's steps and the further ones: how many passed, of how many.
+    passed: [(usize, usize); 2],
+    /// The hints shown, and in which part (further or not).
+    hints_shown: Vec<(bool, String)>,
     started: Instant,
 }
 
 impl Check {
-    /// Runs a step and shows its line: ✓ or ✗, 教程 (tutorial) or 进阶
-    /// (further), its name, its time; under ✗, why, how their program
-    /// ended, the end of its stderr, and a hint.
+    /// Runs a step and shows its line; under ✗, why, how theirs ended, its stderr, a hint.
     pub fn step(
         &mut self,
         further: bool,
@@ -180,33 +166,30 @@ impl Check {
         if self.halted.is_some() {
             return false;
         }
-        let started = Instant::now();
-        let failed = match self.started.elapsed() > Duration::from_secs(55) {
-            true => Some(Failed::Said("检查已用完 60 秒 / the check's minute is over".into())),
-            false => run(self).err(),
-        };
-        let (mark, kind) =
-            (["✓", "✗"][usize::from(failed.is_some())], ["教程", "进阶"][usize::from(further)]);
+        let (started, over) = (Instant::now(), self.started.elapsed() > Duration::from_secs(55));
+        let minute = || Failed::Said("检查已用完 60 秒 / the check's minute is over".into());
+        let failed = if over { Some(minute()) } else { run(self).err() };
+        let mark = if failed.is_some() { "✗" } else { "✓" };
+        let kind = if further { "进阶" } else { "教程" };
         let mut text =
             format!("  {mark} {kind} {name} ({:.1} s)\n", started.elapsed().as_secs_f64());
         if let Some(failed) = &failed {
-            text.push_str(&match failed {
+            text += &match failed {
                 Failed::Differs { expected, got } => hints::differs(expected, got),
                 Failed::Said(said) => format!("      {said}\n"),
-            });
-            let theirs = self.sides[THEIRS].process.as_mut();
-            let (stdout, stderr) =
-                theirs.as_ref().map_or_else(Default::default, |p| (p.stdout(), p.stderr_text()));
-            if let Some(status) = theirs.map(|theirs| theirs.exited()) {
+            };
+            let (mut stdout, mut stderr) = Default::default();
+            if let Some(theirs) = self.sides[THEIRS].process.as_mut() {
+                (stdout, stderr) = (theirs.stdout(), theirs.stderr_text());
+                let exited = theirs.exited().map(|status| format!("退出 / exited: {status}"));
                 let ended =
-                    status.map(|status| format!("退出 / exited: {status}")).or(self.ended.clone());
-                let ended = ended.unwrap_or_else(|| "还在运行 / still running".into());
-                text.push_str(&format!("      你的程序 / your program: {ended}\n"));
+                    exited.or(self.ended.clone()).unwrap_or("还在运行 / still running".into());
+                text += &format!("      你的程序 / your program: {ended}\n");
             }
             // The last lines of this run's stderr; the hint reads every run's.
             let tail: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
             for line in &tail[tail.len().saturating_sub(3)..] {
-                text.push_str(&format!("      stderr: {}\n", crate::text::expand_tabs(line)));
+                text += &format!("      stderr: {}\n", crate::text::expand_tabs(line));
             }
             // Python could not find the file: nothing else will go better.
             if stderr.contains("can't open file") {
@@ -221,22 +204,20 @@ impl Check {
             let hint = hints::hint(self.program, name, failed, &stdout, &stderr);
             if let Some(hint) = hint.filter(|_| self.halted.is_none()) {
                 // Said once in each part (tutorial, further), then pointed to.
-                let again = self.hinted.contains(&(further, hint.clone()));
-                text.push_str(&hints::shown(if again { "同上 / as above" } else { &hint }));
-                self.hinted.push((further, hint));
+                let again = self.hints_shown.contains(&(further, hint.clone()));
+                text += &hints::shown(if again { "同上 / as above" } else { &hint });
+                self.hints_shown.push((further, hint));
             }
         }
         self.say(&text);
-        self.passed[usize::from(further)].push(failed.is_none());
+        let passed = &mut self.passed[usize::from(further)];
+        *passed = (passed.0 + usize::from(failed.is_none()), passed.1 + 1);
         failed.is_none()
     }
 
     /// Shows `text` now, or later if lines are held back.
     pub fn say(&mut self, text: &str) {
-        match self.held.as_mut() {
-            Some(held) => held.push_str(text),
-            None => out(text),
-        }
+        self.held_back.as_mut().map_or_else(|| out(text), |held| held.push_str(text));
     }
 
     /// Ends what runs, keeping what theirs wrote on stderr: a fresh start.
@@ -244,39 +225,47 @@ impl Check {
         self.stop_theirs();
         let theirs = self.sides[THEIRS].process.take();
         self.stderr.push_str(&theirs.map(|theirs| theirs.stderr_text()).unwrap_or_default());
-        (self.sides, self.ended, self.silent) = (Default::default(), None, None);
+        (self.sides, self.ended, self.silent_client) = (Default::default(), None, None);
     }
 
-    /// Starts their program, or ours on the listing's address (a server of
-    /// ours ready once it says it listens). Where the listing's port is
-    /// taken, what holds it is named, with what to do.
+    /// Starts their program, or ours on the listing's address; the server's port must be free.
     pub fn start(&mut self, side: usize) -> Result<(), Failed> {
-        // Whichever side is the server needs the listing's port free.
         if (side == THEIRS) == (self.role == Role::Server) {
-            let bound = match self.pairing.name {
-                "udp" => UdpSocket::bind(&self.addr).map(drop),
-                _ => TcpListener::bind(&self.addr).map(drop),
+            let udp = self.pairing.name == "udp";
+            let bound = match udp {
+                true => UdpSocket::bind(&self.addr).map(drop),
+                false => TcpListener::bind(&self.addr).map(drop),
             };
             if let Err(error) = bound {
-                self.halted = Some(port_taken(&self.addr, self.pairing.name == "udp", &error));
-                return Err(Failed::Said(format!("{} 已被占用 / is taken", self.addr)));
+                // A program listens there, or a stopped server's connections hold it (TIME_WAIT).
+                let why = match udp || TcpStream::connect(&self.addr).is_ok() {
+                    true => {
+                        "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
+                         (a program uses it, most likely a server in another terminal: stop it)"
+                    }
+                    false => {
+                        "刚停止的服务器（或上一次检查）的连接还占着它，约一分钟后释放（TIME_WAIT）。\n  \
+                         等一分钟再检查；或者在 bind 之前加上这一行：\n    \
+                         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n  \
+                         (held for a minute by a stopped server's connections: wait, or reuse it)"
+                    }
+                };
+                let taken = format!("{} 已被占用 / is taken", self.addr);
+                self.halted = Some(format!("{taken} ({error})\n  {why}"));
+                return Err(taken.into());
             }
         }
-        let command = match side {
-            THEIRS => {
-                let mut command = Command::new(&self.command[0]);
-                // Python: each print at once (a pipe would hold it back),
-                // in UTF-8 (not the Windows code page).
-                command.args(&self.command[1..]).env("PYTHONUNBUFFERED", "1");
-                command.env("PYTHONIOENCODING", "utf-8").env("PYTHONUTF8", "1");
-                command
-            }
-            _ => {
-                let ours = self.pairing.program(self.role.other()).unwrap_or(self.program);
-                let mut command = self.programs.command(ours.name);
-                command.arg(&self.addr);
-                command
-            }
+        let ours = self.pairing.program(self.role.other()).unwrap_or(self.program);
+        let (mut command, program) = match side {
+            THEIRS => (Command::new(&self.command[0]), self.program),
+            _ => (self.programs.command(ours.name), ours),
+        };
+        // Python: each print at once (a pipe would hold it back), in UTF-8 (not the code page).
+        let python =
+            [("PYTHONUNBUFFERED", "1"), ("PYTHONIOENCODING", "utf-8"), ("PYTHONUTF8", "1")];
+        match side {
+            THEIRS => command.args(&self.command[1..]).envs(python),
+            _ => command.arg(&self.addr),
         };
         let process = match Process::start(command) {
             Ok(process) => process,
@@ -286,90 +275,57 @@ impl Check {
                     (&self.command[0], error.rsplit(": ").next().unwrap_or_default());
                 let said = format!("无法运行 {shown}：找不到这个程序？/ cannot run {shown}: {why}");
                 self.halted = Some(said);
-                return Err(Failed::Said(format!("无法运行 / cannot run {shown}")));
+                return Err(format!("无法运行 / cannot run {shown}").into());
             }
-            Err(error) => return Err(Failed::Said(error)),
+            Err(error) => return Err(error.into()),
         };
         if side == OURS && self.role == Role::Client {
             process.wait_ready()?;
         }
-        let young = Some(Instant::now() + START);
-        self.sides[side] = Side { process: Some(process), cursor: 0, typed: 0, young };
+        let (young, prompt) = (Some(Instant::now() + START), program.prompt.unwrap_or_default());
+        self.sides[side] = Side { process: Some(process), young, prompt, ..Side::default() };
         Ok(())
     }
 
-    /// Waits until `done` holds for what the side printed, or it ends, or
-    /// `timeout` passes; stops their program if it floods or spins.
-    pub fn wait(
-        &mut self,
-        side: usize,
-        timeout: Duration,
-        done: impl Fn(&Printed) -> bool,
-    ) -> Waited {
+    /// Whether `done` held before the side ended or a step's time passed; stops floods and spins.
+    pub fn wait(&mut self, side: usize, done: impl Fn(&Printed) -> bool) -> Result<bool, Failed> {
         let young = self.sides[side].young;
-        let Some(process) = self.sides[side].process.as_mut() else { return Waited::Ended };
-        let young =
-            young.filter(|_| process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty()));
-        let deadline = young.into_iter().fold(Instant::now() + timeout, Instant::max);
+        let Some(process) = self.sides[side].process.as_mut() else { return Ok(false) };
+        let silent = process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty());
+        let deadline =
+            young.filter(|_| silent).into_iter().fold(Instant::now() + STEP, Instant::max);
         let mut cpu = (Instant::now(), crate::bench::linux::cpu_time(process.pid()));
+        let flood = |printed: &Printed| printed.stdout.len() > FLOOD;
         let stopped = loop {
-            let slice =
-                deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(500));
-            let _ = process
-                .wait_for("", slice, |printed| done(printed) || printed.stdout.len() > FLOOD);
+            let slice = deadline.saturating_duration_since(Instant::now()).min(LOOK);
+            let _ = process.wait_for("", slice, |printed| done(printed) || flood(printed));
             if process.printed(&done) {
-                return Waited::Done;
-            } else if process.printed(|printed| printed.stdout.len() > FLOOD) {
+                return Ok(true);
+            } else if process.printed(flood) {
                 break "不停地输出，已被 check 停止 / flooded its output: stopped by check";
             } else if spinning(&mut cpu, process.pid()) {
                 break "空转（一直占着 CPU），已被 check 停止 / spinning: stopped by check";
-            } else if process.exited().is_some() {
-                return Waited::Ended;
-            } else if Instant::now() >= deadline {
-                return Waited::TimedOut;
+            } else if process.exited().is_some() || Instant::now() >= deadline {
+                return Ok(false);
             }
         };
         self.stop_theirs();
         self.ended = Some(stopped.to_string());
-        Waited::Stopped(stopped)
+        Err(stopped.to_string().into())
     }
 
-    /// Ends their program and all it started (`py -3` starts python).
+    /// Ends their program, on Windows with all it started (`py -3` starts python.exe).
     pub fn stop_theirs(&mut self) {
-        if let Some(theirs) = self.sides[THEIRS].process.as_mut() {
-            if theirs.exited().is_none() {
-                end_tree(theirs.pid());
-                self.ended.get_or_insert_with(|| "被 check 停止 / stopped by check".into());
+        let Some(theirs) = self.sides[THEIRS].process.as_mut() else { return };
+        if theirs.exited().is_none() {
+            if cfg!(windows) {
+                let mut taskkill = Command::new("taskkill");
+                taskkill.args(["/T", "/F", "/PID", &theirs.pid().to_string()]);
+                let _ = run_to_end(taskkill, STEP);
             }
-            theirs.kill();
+            self.ended.get_or_insert_with(|| "被 check 停止 / stopped by check".into());
         }
-    }
-
-    /// The verdict: exit 0 when every counted step passed.
-    fn summary(&mut self) -> Result<(), TaskError> {
-        self.restart();
-        if let Some(why) = self.halted.take() {
-            out(&format!("检查停止了 / the check stopped: {why}\n"));
-            return Err(TaskError::failed("检查没有做完 / the check did not finish"));
-        }
-        let [(tutorial, of), (further, of_further)] = self
-            .passed
-            .each_ref()
-            .map(|passed| (passed.iter().filter(|p| **p).count(), passed.len()));
-        let counted = if self.strict {
-            "计入 / counted"
-        } else {
-            "加 --strict 才计入 / counted with --strict"
-        };
-        let time = self.started.elapsed().as_secs_f64();
-        out(&format!(
-            "结果 / result: 教程 / tutorial {tutorial}/{of}，{time:.1} s\n\
-             \x20             进阶 / further {further}/{of_further}（{counted}）\n"
-        ));
-        match tutorial < of || (self.strict && further < of_further) {
-            true => Err(TaskError::failed("有步骤没有通过 / a step failed")),
-            false => Ok(()),
-        }
+        theirs.kill();
     }
 }
 
@@ -381,53 +337,20 @@ fn did_you_mean(name: &str) -> String {
     }
 }
 
-/// The programs a name most likely means: `tcp_client.py` and `tcp` mean
-/// tcp-client, `chat` the two of its pairing.
+/// The programs a name most likely means: `tcp_client.py` and `tcp` mean tcp-client.
 fn like(name: &str) -> Vec<&'static str> {
     let name = name.trim_end_matches(".py").replace('_', "-").to_lowercase();
     let programs = pairings::PROGRAMS.iter().map(|program| program.name);
     programs.filter(|program| !name.is_empty() && program.starts_with(&name)).collect()
 }
 
-/// Why the listing's port is taken: a program listening there (most often
-/// a server in another terminal), or the connections a server that just
-/// stopped had closed (TIME_WAIT: the listings set no SO_REUSEADDR).
-fn port_taken(addr: &str, udp: bool, error: &std::io::Error) -> String {
-    let listening = udp || std::net::TcpStream::connect(addr).is_ok();
-    let why = match listening {
-        true => {
-            "有程序正在用它：多半是另一个终端里的服务器，先按 Ctrl-C 停掉它\n  \
-                 (a program uses it, most likely a server in another terminal: stop it)"
-        }
-        false => {
-            "刚停止的服务器（或上一次检查）的连接还占着它，约一分钟后释放（TIME_WAIT）。\n  \
-                  等一分钟再检查；或者在 bind 之前加上这一行：\n    \
-                  s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n  \
-                  (held for a minute by a stopped server's connections: wait, or reuse it)"
-        }
-    };
-    format!("{addr} 已被占用 / is taken ({error})\n  {why}")
-}
-
-/// Whether a process used nearly all of a CPU since the last look, half a
-/// second ago or more; where the OS does not say, never.
+/// Whether a process used nearly all of a CPU since the last look, [`LOOK`] ago or more.
 fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
     let (now, cpu) = (Instant::now(), crate::bench::linux::cpu_time(pid));
     let wall = now - last.0;
     let used = cpu.zip(last.1).map(|(cpu, before)| cpu.saturating_sub(before));
-    if wall >= Duration::from_millis(500) {
+    if wall >= LOOK {
         *last = (now, cpu);
     }
-    wall >= Duration::from_millis(500) && used.is_some_and(|used| used > wall.mul_f64(0.8))
-}
-
-/// On Windows, kills what `pid` started too (`py -3` starts python.exe,
-/// which would hold the port); elsewhere the program runs itself (a shell
-/// `exec`s its last command).
-fn end_tree(pid: u32) {
-    if cfg!(windows) {
-        let mut taskkill = Command::new("taskkill");
-        taskkill.args(["/T", "/F", "/PID", &pid.to_string()]);
-        let _ = run_to_end(taskkill, STEP);
-    }
+    wall >= LOOK && used.is_some_and(|used| used > wall.mul_f64(0.8))
 }

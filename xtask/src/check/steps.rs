@@ -1,9 +1,4 @@
-//! The steps of a check. The tutorial's are the pairing's runs in the
-//! table (`pairings.rs`, the first `tutorial` of them) with the reader's
-//! program in its part; the further ones, what real use brings, are
-//! written here: a slow typist and a browser's idle socket, an empty line,
-//! no server, the other side closing, input that is no number, and no
-//! traceback.
+//! The steps of a check: the pairing's tutorial runs, then the further ones, then no traceback.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -11,23 +6,20 @@ use std::time::{Duration, Instant};
 
 use listing_support::builtins::bytes_repr;
 
-use super::{Check, Failed, Waited, OURS, STEP, THEIRS};
+use super::{Check, Failed, OURS, STEP, THEIRS};
 use crate::harness::{occurrences, Printed};
 use crate::out;
 use crate::pairings::{get_request, Role, Step, HELLO_REPLY, RECEIVED};
 use crate::text::cut;
 
-/// Runs every step of `check`'s program. chat-server closes first in the
-/// tutorial's run, and its port then stays held for a minute (TIME_WAIT),
-/// which a listing's next `bind` (no SO_REUSEADDR) would meet: its further
-/// steps run first, and are shown after.
+/// Runs every step; chat-server's further ones first (its tutorial run leaves the port held).
 pub fn run(check: &mut Check) {
     let pairing = check.pairing;
-    check.held = (check.program.name == "chat-server").then(String::new);
-    if check.held.is_some() {
+    check.held_back = (check.program.name == "chat-server").then(String::new);
+    if check.held_back.is_some() {
         further(check);
     }
-    let held = check.held.take();
+    let held = check.held_back.take();
     for (run, steps) in pairing.runs[..pairing.tutorial].iter().enumerate() {
         if pairing.tutorial > 1 {
             check.say(&format!("  第 {0} 轮 / run {0}\n", run + 1));
@@ -37,25 +29,19 @@ pub fn run(check: &mut Check) {
     held.map_or_else(|| further(check), |held| out(&held));
     check.restart();
     let stderr = check.stderr.clone();
-    check.step(
-        true,
-        "stderr 上没有错误和 traceback / no error or traceback on stderr",
-        |_| {
-            // Python's traceback (or syntax error) ends naming the error,
-            // `NameError: …`; Rust's says `panicked`.
-            let error = |line: &&str| {
-                let name = line.split(':').next().unwrap_or_default();
-                (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
-                    || line.contains("panicked")
-            };
-            stderr.lines().find(error).map_or(Ok(()), |line| Err(format!("stderr: {line}").into()))
-        },
-    );
+    let name = "stderr 上没有错误和 traceback / no error or traceback on stderr";
+    check.step(true, name, |_| {
+        // Python's traceback ends naming the error, `NameError: …`; Rust's says `panicked`.
+        let error = |line: &&str| {
+            let name = line.split(':').next().unwrap_or_default();
+            (name.ends_with("Error") || name.ends_with("Exception")) && !name.contains(' ')
+                || line.contains("panicked")
+        };
+        stderr.lines().find(error).map_or(Ok(()), |line| Err(format!("stderr: {line}").into()))
+    });
 }
 
-/// One run of the table's session, the reader's program in its part, a
-/// line a step (ours getting ready before theirs starts shows only if it
-/// fails); after a failed step the rest of the run is skipped.
+/// One tutorial run, a line a step (ours getting ready only if it fails), up to a failed one.
 fn tutorial(check: &mut Check, steps: &[Step]) {
     check.restart();
     let mut steps = steps.iter().peekable();
@@ -67,23 +53,19 @@ fn tutorial(check: &mut Check, steps: &[Step]) {
         let passed = match describe(check, step) {
             Some(name) => check.step(false, &name, |check| play(check, step)),
             None => match play(check, step) {
-                // Why it cannot go on is said once, at the end.
-                Err(_) if check.halted.is_some() => false,
                 Err(failed) => check.step(false, "对方准备 / ours gets ready", |_| Err(failed)),
                 Ok(()) => true,
             },
         };
-        if check.halted.is_some() {
-            return;
-        }
         if !passed {
-            return check.say("      （这一轮后面的步骤跳过 / the rest of this run is skipped）\n");
+            // Why a halted check cannot go on is said once, at the end.
+            let skipped = "      （这一轮后面的步骤跳过 / the rest of this run is skipped）\n";
+            return check.say(if check.halted.is_some() { "" } else { skipped });
         }
     }
 }
 
-/// A step's name, or `None` for ours getting ready before theirs starts,
-/// and for a server stopped or a pause.
+/// A step's name; `None` for ours getting ready before theirs starts, and the unnamed steps.
 fn describe(check: &Check, step: Step) -> Option<String> {
     // What is printed, cut to keep the step's line within 80 columns.
     let shown = |pieces: &[&str]| cut(&visible(pieces.concat().trim_end_matches('\n')), 27);
@@ -110,14 +92,21 @@ fn describe(check: &Check, step: Step) -> Option<String> {
     (!ready).then(|| format!("{who}{zh} / {whose} {en}"))
 }
 
-/// Plays one step of the table's session: theirs where the step's part is
-/// the reader's.
+/// Plays one step of the table's session: theirs where the step's part is the reader's.
 fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
     let role = check.role;
     let side = move |part: Role| if part == role { THEIRS } else { OURS };
     match step {
+        // Our client, started again while their server does not listen yet.
         Step::Start(part) if side(part) == OURS && role == Role::Server => {
-            start_ours_against_theirs(check)
+            until_listening(check, |check| {
+                check.start(OURS)?;
+                let said =
+                    |printed: &Printed| !printed.stdout.is_empty() || !printed.stderr.is_empty();
+                let _ = check.wait(OURS, said);
+                let ours = check.sides[OURS].process.as_ref().map(|ours| ours.stderr_text());
+                Ok((!ours.unwrap_or_default().contains("请先启动")).then_some(()))
+            })
         }
         Step::Start(part) => check.start(side(part)),
         Step::Prints(part, pieces) => expect(check, side(part), &pieces.concat()),
@@ -136,101 +125,82 @@ fn play(check: &mut Check, step: Step) -> Result<(), Failed> {
             Ok(())
         }
         Step::Connects => {
-            check.silent = Some(connect(check)?);
-            Ok(())
+            until_listening(check, connect).map(|client| check.silent_client = Some(client))
         }
         Step::SendsLate(line) => {
-            let mut client = check.silent.take().ok_or("?".to_string())?;
+            let mut client = check.silent_client.take().ok_or("?".to_string())?;
             let sent = client.write_all(format!("{line}\n").as_bytes());
             sent.and_then(|()| client.shutdown(Shutdown::Write)).map_err(|e| e.to_string())?;
-            read_reply(&mut client)
+            read_reply(&mut client, false)
         }
         Step::Ends(part) => exits(check, side(part), None),
         Step::Stopped(_) => Ok(()),
     }
 }
 
-/// Starts our client against their server again while it is refused (their
-/// server does not listen yet) and a step's time is left.
-fn start_ours_against_theirs(check: &mut Check) -> Result<(), Failed> {
+/// `attempt` again every 0.1 s while their server does not listen yet, runs, and time is left.
+fn until_listening<T>(
+    check: &mut Check,
+    mut attempt: impl FnMut(&mut Check) -> Result<Option<T>, Failed>,
+) -> Result<T, Failed> {
     let young = check.sides[THEIRS].young;
     let deadline = young.into_iter().fold(Instant::now() + STEP, Instant::max);
     loop {
-        check.start(OURS)?;
-        let said = |printed: &Printed| !printed.stdout.is_empty() || !printed.stderr.is_empty();
-        let _ = check.wait(OURS, STEP, said);
-        let ours = check.sides[OURS].process.as_ref().map(|ours| ours.stderr_text());
-        if !ours.unwrap_or_default().contains("请先启动") {
-            return Ok(());
-        } else if Instant::now() > deadline {
-            return Err(not_listening(check));
+        if let Some(done) = attempt(check)? {
+            return Ok(done);
         }
-        std::thread::sleep(Duration::from_millis(100)); // a poll: is their server up yet?
+        let running = check.sides[THEIRS].process.as_mut().is_some_and(|p| p.exited().is_none());
+        if !running || Instant::now() > deadline {
+            let addr = &check.addr;
+            let said =
+                format!("你的服务器没有在 {addr} 上监听 / your server is not listening on {addr}");
+            return Err(said.into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
-fn not_listening(check: &Check) -> Failed {
-    format!("你的服务器没有在 {0} 上监听 / your server is not listening on {0}", check.addr).into()
+/// A connection to their server, if it listens.
+fn connect(check: &mut Check) -> Result<Option<TcpStream>, Failed> {
+    Ok(TcpStream::connect(&check.addr).ok())
 }
 
-/// Waits until the side prints `text` after what earlier expectations
-/// matched; on failure, what it printed instead.
+/// Waits until the side prints `text` after what it printed before; else, what came instead.
 fn expect(check: &mut Check, side: usize, text: &str) -> Result<(), Failed> {
-    let cursor = check.sides[side].cursor;
-    let prompt = prompt_of(check, side).as_bytes();
-    let end = move |printed: &[u8]| {
-        find_around(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
-    };
-    let wrong = move |printed: &[u8]| {
-        printed_wrong(printed.get(cursor..).unwrap_or_default(), text.as_bytes(), prompt)
-    };
-    let waited =
-        check.wait(side, STEP, |printed| end(&printed.stdout).is_some() || wrong(&printed.stdout));
-    let printed =
-        check.sides[side].process.as_ref().map(|process| process.stdout()).unwrap_or_default();
+    let (cursor, expected) = (check.sides[side].cursor, text.as_bytes());
+    let prompt = check.sides[side].prompt.as_bytes();
+    let end =
+        move |out: &[u8]| find_around(out.get(cursor..).unwrap_or_default(), expected, prompt);
+    let wrong =
+        move |out: &[u8]| printed_wrong(out.get(cursor..).unwrap_or_default(), expected, prompt);
+    let done = check.wait(side, |p| end(&p.stdout).is_some() || wrong(&p.stdout))?;
+    let process = check.sides[side].process.as_mut();
+    let printed = process.as_ref().map(|process| process.stdout()).unwrap_or_default();
+    let ended = process.is_none_or(|process| process.exited().is_some());
     let got = printed.get(cursor..).unwrap_or_default().to_vec();
-    match (waited, end(&printed)) {
-        (Waited::Done, Some(end)) => {
+    match end(&printed) {
+        Some(end) if done => {
             check.sides[side].cursor = cursor + end;
             Ok(())
         }
-        (Waited::Stopped(why), _) => Err(why.to_string().into()),
-        (Waited::Ended, _) if got.is_empty() => {
+        _ if got.is_empty() && ended => {
             Err("程序已经结束 / the program has ended".to_string().into())
         }
         _ => Err(Failed::Differs { expected: text.into(), got }),
     }
 }
 
-/// Whether a whole line printed (the prompt taken out) is plainly the
-/// expected one gone wrong: it starts the same, then differs before either
-/// ends (`8889` for `8888`, `：` for `:`). No need to wait for more then.
+/// Whether a whole line (prompts taken out) starts as expected, then differs: no need to wait on.
 fn printed_wrong(printed: &[u8], expected: &[u8], prompt: &[u8]) -> bool {
+    let prompt = String::from_utf8_lossy(prompt);
     let lines = printed.split_inclusive(|&byte| byte == b'\n').filter(|line| line.ends_with(b"\n"));
-    lines.map(|line| without(line, prompt)).any(|line| {
-        let same = line.iter().zip(expected).take_while(|(a, b)| a == b).count();
+    lines.map(|line| String::from_utf8_lossy(line).replace(&*prompt, "")).any(|line| {
+        let same = line.bytes().zip(expected).take_while(|(a, b)| a == *b).count();
         same >= 3.min(expected.len()) && same < line.len() && same < expected.len()
     })
 }
 
-/// `bytes` with each `piece` in it taken out.
-fn without(bytes: &[u8], piece: &[u8]) -> Vec<u8> {
-    let mut kept = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if !piece.is_empty() && bytes[at..].starts_with(piece) {
-            at += piece.len();
-        } else {
-            kept.push(bytes[at]);
-            at += 1;
-        }
-    }
-    kept
-}
-
-/// Where `needle` ends in `haystack`, found whole or with the other
-/// thread's prompt between two of its pieces: Python writes each piece of
-/// a `print` apart when unbuffered, and `input()` may prompt in between.
+/// Where `needle` ends in `haystack`, maybe with a prompt between pieces of an unbuffered print.
 fn find_around(haystack: &[u8], needle: &[u8], prompt: &[u8]) -> Option<usize> {
     (0..haystack.len()).find_map(|start| {
         let (mut at, mut matched) = (start, 0);
@@ -247,19 +217,12 @@ fn find_around(haystack: &[u8], needle: &[u8], prompt: &[u8]) -> Option<usize> {
     })
 }
 
-/// What the side's program shows before each line it reads.
-fn prompt_of(check: &Check, side: usize) -> &'static str {
-    let ours = check.pairing.program(check.role.other());
-    let program = if side == THEIRS { Some(check.program) } else { ours };
-    program.and_then(|program| program.prompt).unwrap_or_default()
-}
-
 /// Waits for the side's next prompt, then types `line`.
 fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
-    let (prompt, count) = (prompt_of(check, side), check.sides[side].typed + 1);
+    let (prompt, count) = (check.sides[side].prompt, check.sides[side].typed + 1);
     let prompted =
         move |printed: &Printed| occurrences(&printed.stdout, prompt.as_bytes()) >= count;
-    if check.wait(side, STEP, prompted) != Waited::Done {
+    if check.wait(side, prompted).ok() != Some(true) {
         return Err(format!("没有显示提示 / no prompt「{prompt}」").into());
     }
     check.sides[side].typed = count;
@@ -267,96 +230,62 @@ fn type_line(check: &mut Check, side: usize, line: &str) -> Result<(), Failed> {
     Ok(process.type_in(format!("{line}\n").as_bytes())?)
 }
 
-/// A browser's GET (saying then that it sends no more): the reply must be
-/// the listing's, byte for byte, and their server must print the request
-/// as `print(data)` shows it.
+/// A browser's GET: the reply must be the listing's, and the request printed as `print(data)`.
 fn browser_get(check: &mut Check) -> Result<(), Failed> {
     let request = get_request(&check.addr, "xtask-check");
-    let mut stream = connect(check)?;
+    let mut stream = until_listening(check, connect)?;
     let sent = stream.write_all(request.as_bytes()).and_then(|()| stream.shutdown(Shutdown::Write));
     sent.map_err(|error| format!("发送失败 / send failed: {error}"))?;
-    read_reply(&mut stream)?;
+    read_reply(&mut stream, check.silent_client.is_some())?;
     expect(check, THEIRS, &format!("{}\n", bytes_repr(request.as_bytes())))
 }
 
-/// Connects to their server, again while nothing listens yet and their
-/// program still runs.
-fn connect(check: &mut Check) -> Result<TcpStream, Failed> {
-    let young = check.sides[THEIRS].young;
-    let deadline = young.into_iter().fold(Instant::now() + STEP, Instant::max);
-    loop {
-        let running = check.sides[THEIRS].process.as_mut().is_some_and(|p| p.exited().is_none());
-        match TcpStream::connect(&check.addr) {
-            Ok(stream) => return Ok(stream),
-            Err(_) if running && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(100))
-            } // a poll
-            Err(_) => return Err(not_listening(check)),
-        }
-    }
-}
-
 /// The reply to its end, within a step's time: the listing's, or a failure.
-fn read_reply(stream: &mut TcpStream) -> Result<(), Failed> {
+fn read_reply(stream: &mut TcpStream, silent: bool) -> Result<(), Failed> {
     let mut reply = Vec::new();
     let read = stream.set_read_timeout(Some(STEP)).and_then(|()| stream.read_to_end(&mut reply));
+    let secs = STEP.as_secs();
+    let no_reply = match silent {
+        true => {
+            format!("有客户端不说话，别的请求 {secs} 秒内没有得到回复 / held up by a silent client")
+        }
+        false => format!("{secs} 秒内没有回复 / no reply in {secs} s"),
+    };
     match (read, reply == HELLO_REPLY.as_bytes()) {
         (Ok(_), true) => Ok(()),
-        (Err(_), _) if reply.is_empty() => {
-            Err(format!("{0} 秒内没有回复 / no reply in {0} s", STEP.as_secs()).into())
-        }
+        (Err(_), _) if reply.is_empty() => Err(no_reply.into()),
         _ => Err(Failed::Differs { expected: HELLO_REPLY.into(), got: reply }),
     }
 }
 
 /// Waits for the side to exit with `code` (any code, `None`).
 fn exits(check: &mut Check, side: usize, code: Option<i32>) -> Result<(), Failed> {
-    let status = match check.wait(side, STEP, |_| false) {
-        Waited::Stopped(why) => return Err(why.to_string().into()),
-        _ => check.sides[side]
-            .process
-            .as_mut()
-            .and_then(|process| process.try_wait_exit(Duration::ZERO)),
-    };
+    check.wait(side, |_| false)?;
+    let process = check.sides[side].process.as_mut();
     let still = format!("{0} 秒后还在运行 / still running after {0} s", STEP.as_secs());
-    let status = status.ok_or(still)?;
-    match (status.code(), code) {
-        (exited, Some(code)) if exited != Some(code) => {
-            Err(format!("以 {status} 结束，不是 {code} / ended with {status}, not {code}").into())
-        }
-        _ => Ok(()),
-    }
+    let status = process.and_then(|process| process.try_wait_exit(Duration::ZERO)).ok_or(still)?;
+    let Some(code) = code.filter(|&code| status.code() != Some(code)) else { return Ok(()) };
+    Err(format!("以 {status} 结束，不是 {code} / ended with {status}, not {code}").into())
 }
 
-/// The table's further runs for the reader's part, each one step, each from
-/// a fresh start but where the run does not start their program.
+/// The further runs for the reader's part, a step each, fresh where it starts their program.
 fn further(check: &mut Check) {
     let (role, further) = (check.role, check.pairing.further);
-    for &(part, name, steps) in further.iter().filter(|run| run.0 == role) {
-        if steps.iter().any(|step| matches!(step, Step::Start(role) if *role == part)) {
+    for &(_, name, steps) in further.iter().filter(|run| run.0 == role) {
+        if steps.iter().any(|step| matches!(step, Step::Start(part) if *part == role)) {
             check.restart();
         }
         let (kept, no_server) = (check.stderr.len(), name.contains("没有服务器"));
         check.step(true, name, |check| {
-            let failed = steps.iter().try_for_each(|&step| play(check, step));
-            // With no server, a client must say so (a traceback naming the
-            // refusal will do), not die of something else.
-            if no_server && failed.is_ok() && !says_refused(check) {
-                let said =
-                    "结束了，但没有说明连接失败 / it ended without saying the connection failed";
-                return Err(Failed::Said(said.into()));
-            }
-            // A request held up behind a silent client: say so.
-            failed.map_err(|failed| match failed {
-                Failed::Said(said) if check.silent.is_some() && said.contains("没有回复") => {
-                    format!(
-                        "有客户端不说话，别的请求 {} 秒内没有得到回复 / held up by a silent client",
-                        STEP.as_secs()
-                    )
-                    .into()
-                }
-                failed => failed,
-            })
+            steps.iter().try_for_each(|&step| play(check, step))?;
+            // With no server, a client must say so (a traceback will do), not die of another thing.
+            let theirs = check.sides[THEIRS].process.as_ref();
+            let said = theirs.map(|p| p.stderr_text() + &p.stdout_text()).unwrap_or_default();
+            let words = ["refused", "拒绝", "timed out", "超时", "没有", "10061"];
+            let unsaid =
+                "结束了，但没有说明连接失败 / it ended without saying the connection failed";
+            let refused = !no_server || words.iter().any(|word| said.contains(word));
+            refused.then_some(()).ok_or_else(|| Failed::Said(unsaid.into()))
         });
         // The refusal it was meant to meet is no error of the program's.
         if no_server {
@@ -366,28 +295,14 @@ fn further(check: &mut Check) {
     }
 }
 
-/// Whether their program's output names a refused (or timed-out)
-/// connection, in English, Chinese or Windows' error number.
-fn says_refused(check: &Check) -> bool {
-    let Some(process) = check.sides[THEIRS].process.as_ref() else { return false };
-    let said = process.stderr_text() + &process.stdout_text();
-    ["refused", "拒绝", "timed out", "超时", "没有", "10061"].iter().any(|word| said.contains(word))
-}
-
-/// `text` with line ends, tabs and other control characters written as
-/// escapes (`\r\n`), and nothing else changed: a repr stays as Python
-/// printed it.
+/// `text` with control characters as escapes (`\r\n`), the rest as Python printed it.
 pub fn visible(text: &str) -> String {
-    text.chars().fold(String::new(), |mut shown, ch| {
-        match ch {
-            '\n' => shown.push_str("\\n"),
-            '\r' => shown.push_str("\\r"),
-            '\t' => shown.push_str("\\t"),
-            ch if ch.is_control() => shown.push_str(&format!("\\x{:02x}", u32::from(ch))),
-            ch => shown.push(ch),
-        }
-        shown
-    })
+    let escaped = |ch: char| match ch {
+        '\n' | '\r' | '\t' => ch.escape_default().to_string(),
+        ch if ch.is_control() => format!("\\x{:02x}", u32::from(ch)),
+        ch => ch.to_string(),
+    };
+    text.chars().map(escaped).collect()
 }
 
 #[cfg(test)]
