@@ -108,8 +108,8 @@ fn in_a_burst_and_after_it_silent_clients_still_hold_up_nobody() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = burst.join();
     server.assert_reply(reply, HELLO_REPLY);
-    // A quiet moment is the input here: the burst is over, accept waits again.
-    thread::sleep(Duration::from_millis(100));
+    // The burst is over: accept waits again.
+    thread::sleep(Duration::from_millis(100)); // a quiet moment: the pause is the input
     silent.extend(silent_clients(addr, 3));
     let reply = tcp_exchange(addr, b"GET /behind-silent-after-it HTTP/1.1\r\n\r\n");
     server.assert_reply(reply, HELLO_REPLY);

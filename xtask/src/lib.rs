@@ -7,6 +7,7 @@ pub mod check;
 pub mod compare;
 pub mod demo;
 pub mod harness;
+pub mod linux;
 pub mod pairings;
 pub mod session;
 pub mod text;

@@ -13,10 +13,10 @@
 use std::net::SocketAddr;
 use std::process::Command;
 
-use super::linux;
 use super::load::{Client, Load};
 use super::setup::{in_order, line, median, number, progress, Settings, Side, Sides};
 use crate::harness::{Process, HANG_GUARD};
+use crate::linux;
 use crate::TaskError;
 
 /// How many clients send at once, in turn.

@@ -1,12 +1,11 @@
 //! `cargo xtask bench`: the release programs against the tutorial's Python
 //! listings (the peers in `tests/peers`), on this machine, in one run, as
 //! two tables of medians: the cost of a hello-server request (`cost.rs`,
-//! its clients in `load.rs`, what Linux says of a process in `linux.rs`),
+//! its clients in `load.rs`, what Linux says of a process in `src/linux.rs`),
 //! then the rest (here). `setup.rs` holds what both use. What each row
 //! measures, and how to read it, is in `xtask/README.md`.
 
 mod cost;
-pub mod linux;
 mod load;
 mod setup;
 
@@ -81,7 +80,7 @@ pub fn run(args: &[String]) -> Result<(), TaskError> {
         "cargo xtask bench: {build} 构建，{python_version}，每项取 {rounds} 轮的中位数\n\
          \x20                  {build} builds, {python_version}, median of {rounds} rounds\n\
          机器 / machine: {}\n\n{cost}\n{}{}",
-        linux::machine(),
+        crate::linux::machine(),
         table(&rows),
         no_memory.unwrap_or_default()
     ));

@@ -294,7 +294,7 @@ impl Check {
         let silent = process.printed(|p| p.stdout.is_empty() && p.stderr.is_empty());
         let deadline =
             young.filter(|_| silent).into_iter().fold(Instant::now() + STEP, Instant::max);
-        let mut cpu = (Instant::now(), crate::bench::linux::cpu_time(process.pid()));
+        let mut cpu = (Instant::now(), crate::linux::cpu_time(process.pid()));
         let flood = |printed: &Printed| printed.stdout.len() > FLOOD;
         let stopped = loop {
             let slice = deadline.saturating_duration_since(Instant::now()).min(LOOK);
@@ -346,7 +346,7 @@ fn like(name: &str) -> Vec<&'static str> {
 
 /// Whether a process used nearly all of a CPU since the last look, [`LOOK`] ago or more.
 fn spinning(last: &mut (Instant, Option<Duration>), pid: u32) -> bool {
-    let (now, cpu) = (Instant::now(), crate::bench::linux::cpu_time(pid));
+    let (now, cpu) = (Instant::now(), crate::linux::cpu_time(pid));
     let wall = now - last.0;
     let used = cpu.zip(last.1).map(|(cpu, before)| cpu.saturating_sub(before));
     if wall >= LOOK {

@@ -1,5 +1,6 @@
-//! What Linux says of a running process (`/proc`). Elsewhere these give
-//! `None`, and the tables say so.
+//! What Linux says of a running process (`/proc`), for bench and check.
+//! Elsewhere these give `None`: bench's tables say so, and check does not
+//! look for a spinning program.
 
 use std::time::Duration;
 
