@@ -175,6 +175,11 @@ impl Pairing {
             Client => self.client,
         }
     }
+
+    /// Whether its programs talk in UDP datagrams (no connection).
+    pub fn udp(&self) -> bool {
+        self.server == &UDP_SERVER
+    }
 }
 
 pub const HELLO: Pairing = Pairing {

@@ -231,7 +231,7 @@ impl Check {
     /// Starts their program, or ours on the listing's address; the server's port must be free.
     pub fn start(&mut self, side: usize) -> Result<(), Failed> {
         if (side == THEIRS) == (self.role == Role::Server) {
-            let udp = self.pairing.name == "udp";
+            let udp = self.pairing.udp();
             let bound = match udp {
                 true => UdpSocket::bind(&self.addr).map(drop),
                 false => TcpListener::bind(&self.addr).map(drop),

@@ -237,7 +237,7 @@ struct Run {
 fn play(side: &Side, capture: &mut Option<Result<(), String>>) -> Result<Run, TaskError> {
     // A datagram lost, its reply may never come: the run ends once the line
     // is typed, each side stopped (the client given its time first).
-    let (run, lossy) = (side.pairing.runs[0], side.lose.is_some() && side.pairing.name == "udp");
+    let (run, lossy) = (side.pairing.runs[0], side.lose.is_some() && side.pairing.udp());
     let typed = run.iter().position(|step| matches!(step, Step::Types(..))).filter(|_| lossy);
     let ends = [Step::Stopped(Role::Client), Step::Stopped(Role::Server)];
     let run = typed.map_or(run.to_vec(), |at| [&run[..=at], &ends].concat());
@@ -267,8 +267,7 @@ impl Stage for Tracing<'_> {
     fn show(&mut self, event: Event) {
         if let (Event::Ready(_, addr), Some(Ok(()))) = (event, &self.capture) {
             self.port = addr.port();
-            let udp = self.side.pairing.name == "udp";
-            match packets::Capture::start(addr.port(), udp, self.side.lose) {
+            match packets::Capture::start(addr.port(), self.side.pairing.udp(), self.side.lose) {
                 Ok(started) => self.capturing = Some(started),
                 Err(reason) => *self.capture = Some(Err(reason)),
             }
